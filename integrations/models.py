@@ -1,0 +1,176 @@
+"""BigCommerce knowledge that is stored: authentications, webhook subscriptions, deliveries."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from integrations import crypto
+from integrations.events import EventKey
+from integrations.fields import EncryptedTextField
+
+store_hash_validator = RegexValidator(
+    r"^[a-z0-9]{1,64}$",
+    "A store hash is the short code in your API path, e.g. 'abc123' from "
+    "https://api.bigcommerce.com/stores/abc123/v3/ — lowercase letters and digits only.",
+)
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Not verified yet"
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failing"
+
+
+class BigCommerceAuthentication(models.Model):
+    """A store-level API account, reused by any number of workflows of its account."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="bigcommerce_authentications"
+    )
+    name = models.CharField(max_length=120, help_text="A name your team recognises.")
+    store_hash = models.CharField(
+        max_length=64,
+        validators=[store_hash_validator],
+        help_text="The store hash from the API account file (the part after /stores/).",
+    )
+    client_id = EncryptedTextField(help_text="The API account's Client ID (encrypted at rest).")
+    access_token = EncryptedTextField(
+        help_text="The API account's Access Token (encrypted at rest; never shown again)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+        help_text="Result of the last check of these credentials against BigCommerce.",
+    )
+    status_detail = models.TextField(blank=True, help_text="Why the last check failed, if it did.")
+    last_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When BigCommerce last accepted these credentials."
+    )
+    store_name = models.CharField(
+        max_length=255, blank=True, help_text="The store's name, as BigCommerce reports it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="unique_authentication_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.store_hash})"
+
+    @property
+    def client_id_hint(self) -> str:
+        return crypto.hint(self.client_id)
+
+    @property
+    def access_token_hint(self) -> str:
+        return crypto.hint(self.access_token)
+
+
+class SubscriptionStatus(models.TextChoices):
+    NOT_REGISTERED = "not_registered", "Not registered"
+    REGISTERED = "registered", "Registered"
+    ERROR = "error", "Error"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookSubscription(models.Model):
+    """Our side of one BigCommerce hook: shared by every workflow of an authentication × event."""
+
+    uuid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Appears in the webhook URL."
+    )
+    authentication = models.ForeignKey(
+        BigCommerceAuthentication, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    event = models.CharField(max_length=32, choices=EventKey.choices)
+    secret = EncryptedTextField(
+        default=new_webhook_secret,
+        help_text="Sent back by BigCommerce in a custom header on every delivery.",
+    )
+    hook_id = models.BigIntegerField(
+        null=True, blank=True, help_text="BigCommerce's id of the registered hook."
+    )
+    status = models.CharField(
+        max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.NOT_REGISTERED
+    )
+    status_detail = models.TextField(
+        blank=True, help_text="Why it is not registered, or the error."
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_healthy_at = models.DateTimeField(
+        null=True, blank=True, help_text="When BigCommerce last showed the hook active."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authentication", "event"], name="unique_subscription_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} for {self.authentication}"
+
+    @property
+    def account_id(self) -> int:
+        return self.authentication.account_id
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead (gave up after retries)"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook call from BigCommerce, stored before anything else happens to it."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    scope = models.CharField(max_length=64)
+    store_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=128, help_text="BigCommerce's hash of the event: dedup key.")
+    body = models.TextField(help_text="The raw request body.")
+    headers = models.JSONField(default=dict, help_text="Request headers, secrets redacted.")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a retry or the sweeper may pick it up again."
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "hash"], name="unique_delivery_hash")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.scope} #{self.pk} ({self.status})"

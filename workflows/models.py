@@ -1,0 +1,184 @@
+"""Workflows started by BigCommerce events, their ordered steps, and their runs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from integrations.events import EventKey
+
+
+class Initiator(models.TextChoices):
+    BIGCOMMERCE = "bigcommerce", "BigCommerce"
+
+
+class WorkflowStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+
+
+class SendOnceScope(models.TextChoices):
+    NONE = "", "Every event"
+    ORDER = "order", "Once per order"
+    CART = "cart", "Once per cart"
+    CUSTOMER = "customer", "Once per customer"
+
+
+class Workflow(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="workflows"
+    )
+    name = models.CharField(max_length=150)
+    initiator = models.CharField(
+        max_length=32, choices=Initiator.choices, default=Initiator.BIGCOMMERCE
+    )
+    event = models.CharField(
+        max_length=32, choices=EventKey.choices, help_text="The BigCommerce event that starts it."
+    )
+    authentication = models.ForeignKey(
+        "integrations.BigCommerceAuthentication",
+        on_delete=models.PROTECT,
+        related_name="workflows",
+        help_text="The store credentials used to fetch the event's data.",
+    )
+    status = models.CharField(
+        max_length=16, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
+    )
+    send_once_scope = models.CharField(
+        max_length=16,
+        choices=SendOnceScope.choices,
+        default=SendOnceScope.NONE,
+        blank=True,
+        help_text="Run at most once per order, cart or customer within the window below.",
+    )
+    send_once_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="The send-once window, in days.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["authentication", "event", "status"], name="workflow_fanout_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepType(models.TextChoices):
+    CONDITION = "condition", "Condition"
+    SEND_EMAIL = "send_email", "Send email"
+    HTTP_REQUEST = "http_request", "HTTP request"
+    DELAY = "delay", "Delay"
+
+
+class Step(models.Model):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField(help_text="Order within the workflow, from 0.")
+    type = models.CharField(max_length=32, choices=StepType.choices)
+    config = models.JSONField(default=dict, help_text="Typed settings, validated on save.")
+
+    class Meta:
+        ordering = ["workflow", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position + 1}. {self.get_type_display()}"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    STOPPED = "stopped", "Stopped"
+
+
+class WorkflowRun(models.Model):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
+    delivery = models.ForeignKey(
+        "integrations.WebhookDelivery",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+        help_text="The BigCommerce delivery that started it; empty for test runs.",
+    )
+    is_test = models.BooleanField(default=False)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who sent the test event (test runs only).",
+    )
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
+    merge_data = models.JSONField(default=dict)
+    subject_key = models.CharField(
+        max_length=200, blank=True, help_text="Order/cart/customer key for the send-once guard."
+    )
+    next_position = models.PositiveIntegerField(default=0, help_text="The next step to run.")
+    resume_at = models.DateTimeField(null=True, blank=True, help_text="When a waiting run resumes.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "delivery"],
+                condition=models.Q(delivery__isnull=False),
+                name="one_run_per_delivery",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "resume_at"], name="run_resume_idx"),
+            models.Index(
+                fields=["workflow", "subject_key", "created_at"], name="run_send_once_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} of {self.workflow} ({self.status})"
+
+
+class StepResultStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    STOPPED = "stopped", "Stopped (condition false)"
+
+
+class StepResult(models.Model):
+    """One step of one run. Created before the step's side effect, under a unique key, so a
+    retried or duplicated task sees it and never repeats the effect."""
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_results")
+    position = models.PositiveIntegerField()
+    type = models.CharField(max_length=32, choices=StepType.choices)
+    status = models.CharField(max_length=16, choices=StepResultStatus.choices)
+    detail = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="one_effect_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"Step {self.position} of run #{self.run_id}: {self.status}"

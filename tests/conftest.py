@@ -16,3 +16,82 @@ def load_bigcommerce_example(name: str) -> dict:
 @pytest.fixture
 def bc_example():
     return load_bigcommerce_example
+
+
+# --- Accounts and users ---------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def make_account(db):
+    from accounts.models import Account
+
+    def make(name="Acme T-Shirts"):
+        return Account.objects.create(name=name)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(account, username, integration_manager=False, staff=False, superuser=False)"""
+    from accounts.forms import integration_manager_permission
+    from accounts.models import User
+
+    def make(account, username, *, integration_manager=False, staff=False, superuser=False):
+        user = User.objects.create_user(
+            username,
+            email=f"{username}@example.com",
+            password=PASSWORD,
+            account=account,
+            is_staff=staff or superuser,
+            is_superuser=superuser,
+        )
+        if integration_manager:
+            user.user_permissions.add(integration_manager_permission())
+        return User.objects.get(pk=user.pk)  # fresh: no stale permission cache
+
+    return make
+
+
+@pytest.fixture
+def account(make_account):
+    return make_account("Acme T-Shirts")
+
+
+@pytest.fixture
+def other_account(make_account):
+    return make_account("Rival Mugs")
+
+
+@pytest.fixture
+def manager(make_user, account):
+    """A team member with the Integration Manager permission."""
+    return make_user(account, "manny", integration_manager=True)
+
+
+@pytest.fixture
+def member(make_user, account):
+    """A team member without the Integration Manager permission."""
+    return make_user(account, "mel")
+
+
+@pytest.fixture
+def account_admin(make_user, account):
+    return make_user(account, "ada", staff=True, integration_manager=True)
+
+
+@pytest.fixture
+def other_admin(make_user, other_account):
+    return make_user(other_account, "otto", staff=True, integration_manager=True)
+
+
+@pytest.fixture
+def other_member(make_user, other_account):
+    return make_user(other_account, "olga", integration_manager=True)
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user(None, "root", superuser=True)

@@ -1,0 +1,406 @@
+"""The one module that talks to BigCommerce's REST API.
+
+Read-only toward the store: the only writes are to our own webhooks (``/v3/hooks``). Every call
+sends ``X-Auth-Token`` and JSON headers, has connect/read timeouts, is retried with exponential
+backoff on network errors and 5xx, and honours BigCommerce's rate-limit headers on 429.
+Failures are raised as the typed errors of :mod:`integrations.bigcommerce.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.core.exceptions import ImproperlyConfigured
+
+from .errors import (
+    AuthenticationFailed,
+    BadResponse,
+    BigCommerceError,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "bigcommerce-workflow-initiator/0.1"
+DEFAULT_BASE_URL = "https://api.bigcommerce.com"
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_JITTER_SECONDS = 0.25
+MAX_HOOK_PAGES = 100  # a safety net should a server keep announcing more pages
+HOOK_FIELDS = frozenset({"scope", "destination", "is_active", "headers"})  # webhook_Put schema
+STORE_HASH_RE = re.compile(r"[a-z0-9]{1,64}")
+TOKEN_RE = re.compile(r"[\x21-\x7e]{1,512}")  # printable ASCII: it is sent as a header value
+
+# The OAuth scope to grant, by the first path segment after /v2 or /v3 (for 403 messages).
+SCOPE_HINTS = {
+    "store": "Information & Settings (read-only)",
+    "orders": "Orders (read-only)",
+    "customers": "Customers (read-only)",
+    "carts": "Carts (read-only)",
+    "hooks": "the default scope of a store-level API account",
+}
+
+NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def _setting(name: str, default: Any) -> Any:
+    """A Django setting, or ``default`` when Django is not configured (e.g. a bare script)."""
+    from django.conf import settings
+
+    try:
+        return getattr(settings, name, default)
+    except ImproperlyConfigured:
+        return default
+
+
+def retry_delay(
+    error: BigCommerceError,
+    attempt: int,
+    *,
+    max_retries: int,
+    max_wait: float,
+    jitter: Callable[[], float] = random.random,
+) -> float | None:
+    """Seconds to wait before retrying after ``error`` on ``attempt`` (0-based); None: give up.
+
+    A 429 waits what BigCommerce asked for, unless that is longer than ``max_wait`` (then the
+    caller, a queue task, reschedules instead of holding a worker). Other retryable errors back
+    off exponentially, with jitter so that many workers do not retry in lockstep.
+    """
+    if not error.retryable or attempt >= max_retries:
+        return None
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        return error.retry_after if error.retry_after <= max_wait else None
+    return min(max_wait, BACKOFF_BASE_SECONDS * 2**attempt + jitter() * BACKOFF_JITTER_SECONDS)
+
+
+def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds a 429 asks us to wait: the longer of the reset window and ``X-Retry-After``."""
+    waits = []
+    for name, scale in (("X-Rate-Limit-Time-Reset-Ms", 1000.0), ("X-Retry-After", 1.0)):
+        try:
+            waits.append(max(0.0, float(headers[name]) / scale))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return max(waits) if waits else None
+
+
+class BigCommerceClient:
+    """A client for one store. Not thread-safe: use one per task or request."""
+
+    def __init__(
+        self,
+        store_hash: str,
+        access_token: str,
+        *,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        max_wait_seconds: float = 30,
+    ) -> None:
+        if not isinstance(store_hash, str) or not STORE_HASH_RE.fullmatch(store_hash):
+            raise InvalidCredentials(
+                "The store hash is not valid — check the Store Hash: it is the short lowercase "
+                "code after /stores/ in your API path (e.g. 'abc123')."
+            )
+        if not isinstance(access_token, str) or not TOKEN_RE.fullmatch(access_token):
+            raise InvalidCredentials(
+                "The access token is empty or contains spaces or unusual characters — "
+                "paste the Access Token of your API account again."
+            )
+        self.store_hash = store_hash
+        self._access_token = access_token
+        self.base_url = (base_url or _setting("BIGCOMMERCE_API_BASE_URL", DEFAULT_BASE_URL))
+        self.base_url = self.base_url.rstrip("/")
+        self._store_url = f"{self.base_url}/stores/{quote(store_hash, safe='')}"
+        self._session = session if session is not None else requests.Session()
+        self._owns_session = session is None
+        self._timeout = (
+            float(connect_timeout or _setting("BIGCOMMERCE_CONNECT_TIMEOUT", 5.0)),
+            float(read_timeout or _setting("BIGCOMMERCE_READ_TIMEOUT", 20.0)),
+        )
+        if max_retries is None:
+            max_retries = _setting("BIGCOMMERCE_MAX_RETRIES", 3)
+        self._max_retries = max(0, int(max_retries))
+        self._sleep = sleep
+        self._max_wait = float(max_wait_seconds)
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        return f"<BigCommerceClient store_hash={self.store_hash!r} base_url={self.base_url!r}>"
+
+    def __enter__(self) -> BigCommerceClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._owns_session:
+            self._session.close()
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests actually sent, retries and pages included."""
+        return self._calls
+
+    # --- store data (read-only) -------------------------------------------------------------
+
+    def get_store(self) -> dict:
+        """``GET /v2/store``: the store's information; also how credentials are verified."""
+        return self._object(self._call("GET", "/v2/store", "the store information"), "store")
+
+    def get_cart(self, cart_id: str) -> dict:
+        """``GET /v3/carts/{id}``: the cart (``data`` of the reply)."""
+        if not isinstance(cart_id, str) or not cart_id:
+            raise ValueError("cart_id must be a non-empty string")
+        what = f"cart {cart_id}"
+        body = self._call("GET", f"/v3/carts/{quote(cart_id, safe='')}", what)
+        return self._object(self._object(body, what).get("data"), what)
+
+    def get_order(self, order_id: int | str) -> dict:
+        """``GET /v2/orders/{id}``: the order."""
+        order_id = _positive_int(order_id, "order_id")
+        what = f"order {order_id}"
+        return self._object(self._call("GET", f"/v2/orders/{order_id}", what), what)
+
+    def get_customer_v2(self, customer_id: int | str) -> dict:
+        """``GET /v2/customers/{id}``: the customer, v2 shape (used by the cart events)."""
+        customer_id = _positive_int(customer_id, "customer_id")
+        what = f"customer {customer_id}"
+        return self._object(self._call("GET", f"/v2/customers/{customer_id}", what), what)
+
+    def get_customer_v3(self, customer_id: int | str) -> dict:
+        """``GET /v3/customers?id:in={id}``: the customer, v3 shape (used by shipments)."""
+        customer_id = _positive_int(customer_id, "customer_id")
+        what = f"customer {customer_id}"
+        # The colon stays literal, as in BigCommerce's docs (it is legal in a query string).
+        body = self._object(self._call("GET", f"/v3/customers?id:in={customer_id}", what), what)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no data list).")
+        if not data:
+            raise NotFound(f"BigCommerce has no {what}; it may have been deleted.", status_code=200)
+        return self._object(data[0], what)
+
+    # --- our webhooks (the only writes) -----------------------------------------------------
+
+    def list_hooks(self) -> list[dict]:
+        """``GET /v3/hooks``: every hook of this API account on the store, all pages."""
+        hooks: list[dict] = []
+        for page in range(1, MAX_HOOK_PAGES + 1):
+            params = {"page": page} if page > 1 else None
+            body = self._call("GET", "/v3/hooks", "the webhook list", params=params)
+            if body is None:  # 204: no hooks at all
+                break
+            data = self._object(body, "the webhook list").get("data")
+            if not isinstance(data, list):
+                raise BadResponse("BigCommerce sent an unexpected webhook list (no data list).")
+            hooks.extend(data)
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            total_pages = pagination.get("total_pages")
+            if not isinstance(total_pages, int) or page >= total_pages or not data:
+                break
+        return hooks
+
+    def create_hook(
+        self, scope: str, destination: str, headers: Mapping[str, str], is_active: bool = True
+    ) -> dict:
+        """``POST /v3/hooks`` (body per ``webhook_Base``); returns the created hook."""
+        body = {
+            "scope": scope,
+            "destination": destination,
+            "is_active": bool(is_active),
+            "headers": dict(headers),
+        }
+        return self._hook(self._call("POST", "/v3/hooks", "a new webhook", body=body), "new")
+
+    def update_hook(self, hook_id: int | str, **fields: Any) -> dict:
+        """``PUT /v3/hooks/{id}`` with any of scope, destination, is_active, headers."""
+        hook_id = _positive_int(hook_id, "hook_id")
+        unknown = set(fields) - HOOK_FIELDS
+        if unknown or not fields:
+            raise TypeError(f"update_hook takes one or more of {sorted(HOOK_FIELDS)}")
+        what = f"webhook {hook_id}"
+        return self._hook(self._call("PUT", f"/v3/hooks/{hook_id}", what, body=fields), what)
+
+    def delete_hook(self, hook_id: int | str) -> None:
+        """``DELETE /v3/hooks/{id}``; a hook that is already gone is fine."""
+        hook_id = _positive_int(hook_id, "hook_id")
+        try:
+            self._call("DELETE", f"/v3/hooks/{hook_id}", f"webhook {hook_id}")
+        except NotFound:
+            logger.info("BigCommerce webhook %s was already deleted", hook_id)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _hook(self, body: Any, what: str) -> dict:
+        return self._object(self._object(body, f"webhook {what}").get("data"), f"webhook {what}")
+
+    def _object(self, value: Any, what: str) -> dict:
+        """``value`` as a JSON object; an empty reply (v2 answers 204) means not found."""
+        if value is None:
+            raise NotFound(f"BigCommerce has no {what} (empty reply).", status_code=204)
+        if not isinstance(value, dict):
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (not an object).")
+        return value
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """Send one logical request, retrying per :func:`retry_delay`; the parsed JSON or None."""
+        headers = {
+            "X-Auth-Token": self._access_token,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            try:
+                return self._send(method, path, what, headers, params, body)
+            except BigCommerceError as error:
+                delay = retry_delay(
+                    error, attempt, max_retries=self._max_retries, max_wait=self._max_wait
+                )
+                if delay is None:
+                    raise
+                attempt += 1
+                logger.warning(
+                    "BigCommerce %s %s failed (%s); retry %d of %d in %.2f s",
+                    method, path, error.message, attempt, self._max_retries, delay,
+                )
+                self._sleep(delay)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        headers: dict[str, str],
+        params: Mapping[str, Any] | None,
+        body: Any,
+    ) -> Any:
+        self._calls += 1
+        try:
+            response = self._session.request(
+                method,
+                self._store_url + path,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=self._timeout,
+                # A redirect would carry X-Auth-Token to wherever it points: never follow one.
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise Unavailable(f"BigCommerce did not answer in time for {what}; "
+                              "it will be retried later.") from exc
+        except NETWORK_ERRORS as exc:
+            raise Unavailable(f"Could not connect to BigCommerce for {what} — check the network "
+                              "or BIGCOMMERCE_API_BASE_URL.") from exc
+        except requests.RequestException as exc:
+            raise BadResponse(f"Could not send the request for {what} — check "
+                              "BIGCOMMERCE_API_BASE_URL.") from exc
+        logger.debug("BigCommerce %s %s -> %s", method, path, response.status_code)
+        if response.status_code >= 300:
+            raise self._error_for(response, path, what)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BadResponse(f"BigCommerce sent a reply that is not JSON for {what} — check "
+                              "that BIGCOMMERCE_API_BASE_URL points at the API.") from exc
+
+    def _error_for(self, response: requests.Response, path: str, what: str) -> BigCommerceError:
+        status = response.status_code
+        if status == 401:
+            return AuthenticationFailed(
+                "BigCommerce rejected the access token (HTTP 401) — check the Access Token: "
+                "it may be mistyped, revoked, or belong to another store.",
+                status_code=status,
+            )
+        if status == 403:
+            scope = SCOPE_HINTS.get(path.split("/")[2].split("?")[0], "the needed OAuth scope")
+            return PermissionDenied(
+                f"BigCommerce refused access to {what} (HTTP 403) — the API account is missing "
+                f"OAuth scopes (grant {scope}) or the store hash is wrong; check the API "
+                "account's scopes and the Store Hash.",
+                status_code=status,
+            )
+        if status == 404 and path == "/v2/store":
+            return NotFound(
+                f"BigCommerce found no store '{self.store_hash}' (HTTP 404) — check the Store "
+                "Hash: it is the code after /stores/ in your API path.",
+                status_code=status,
+            )
+        if status == 404:
+            return NotFound(f"BigCommerce has no {what} (HTTP 404); it may have been deleted.",
+                            status_code=status)
+        if status == 429:
+            wait = rate_limit_wait(response.headers)
+            when = f"in {wait:.1f} s" if wait is not None else "later"
+            return RateLimited(f"BigCommerce's rate limit was reached; try again {when}.",
+                               status_code=status, retry_after=wait)
+        if status >= 500:
+            return Unavailable(f"BigCommerce is unavailable (HTTP {status}) for {what}; "
+                               "it will be retried later.", status_code=status)
+        if status < 400:
+            return BadResponse(f"BigCommerce answered {what} with a redirect (HTTP {status}) — "
+                               "check BIGCOMMERCE_API_BASE_URL.", status_code=status)
+        return BadResponse(f"BigCommerce refused the request for {what} (HTTP {status}): "
+                           f"{self._detail(response)}", status_code=status)
+
+    def _detail(self, response: requests.Response) -> str:
+        """BigCommerce's own short explanation (v3 ``title``/``errors``, v2 ``message``)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return "no details"
+        if isinstance(body, list) and body and isinstance(body[0], dict):
+            body = body[0]  # v2 errors are a list of {status, message}
+        if not isinstance(body, dict):
+            return "no details"
+        parts = [str(body.get("title") or body.get("message") or "")]
+        if isinstance(body.get("errors"), dict) and body["errors"]:
+            parts.append("; ".join(f"{k}: {v}" for k, v in body["errors"].items()))
+        text = " — ".join(p for p in parts if p) or "no details"
+        # Never let the token through, even if a server were to echo it back.
+        return text.replace(self._access_token, "[redacted]")[:300]
+
+
+def _positive_int(value: int | str, name: str) -> int:
+    """BigCommerce ids arrive as numbers or numeric strings; anything else is a caller bug."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool) or number <= 0:
+        raise ValueError(f"{name} must be a positive integer")
+    return number

@@ -1,0 +1,212 @@
+"""Parse and validate one BigCommerce webhook body (SPEC §4, §6).
+
+BigCommerce's payloads are thin and their types drift between its docs and real deliveries
+(``store_id`` and ``orderId`` as number or string, ``created_at`` or ``data.token`` missing), so
+this module is lenient about those and strict about everything that later becomes part of an API
+URL (cart, order and shipment ids) or a unique key (``hash``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.events import EventKey, event_for_scope
+
+MAX_HASH_LENGTH = 128
+MAX_ID = 2**63 - 1  # fits a signed 64-bit column
+MAX_STORE_ID_LENGTH = 64
+
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PRODUCER_RE = re.compile(r"stores/([A-Za-z0-9_-]{1,64})")
+_DIGITS_RE = re.compile(r"[0-9]{1,19}")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PayloadError(ValueError):
+    """A webhook body we refuse. ``str(error)`` says what is wrong and is safe to return in a 400."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DeliveryPayload:
+    """The parts of a valid webhook body the rest of the app needs."""
+
+    event_key: str
+    scope: str
+    store_hash: str
+    hash: str  # BigCommerce's id of this delivery; duplicates share it
+    created_at: int | None
+    cart_id: str | None  # lower-case UUID (cart events)
+    order_id: int | None  # cart_converted, shipment_created
+    shipment_id: int | None  # shipment_created
+    raw: dict = field(hash=False, repr=False)
+
+
+def parse_delivery(body: bytes, *, expected_scope: str, expected_store_hash: str) -> DeliveryPayload:
+    """Parse ``body`` for a subscription to ``expected_scope`` on ``expected_store_hash``.
+
+    Raises ``PayloadError`` for any body that is not a well-formed delivery for that subscription.
+    ``expected_scope`` must be a known event scope (it comes from our own subscription).
+    """
+    event = event_for_scope(expected_scope)
+    if event is None:
+        raise ValueError(f"Not a BigCommerce event scope: {expected_scope!r}")
+
+    raw = _load_json(body)
+    scope = _required_str(raw, "scope")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise PayloadError(_missing_or_wrong(raw, "data", "a JSON object"))
+    hash_ = _parse_hash(raw)
+    producer = _required_str(raw, "producer")
+    _check_store_id(raw.get("store_id"))
+    created_at = _optional_timestamp(raw.get("created_at"))
+    token = data.get("token")
+    if token is not None and not isinstance(token, str):
+        raise PayloadError("Field 'data.token' must be a string when present.")
+
+    if scope != expected_scope:
+        raise PayloadError(
+            f"Scope {_show(scope)} does not match this subscription, which expects "
+            f"'{expected_scope}'."
+        )
+    match = _PRODUCER_RE.fullmatch(producer)
+    if match is None:
+        raise PayloadError("Field 'producer' must look like 'stores/{store_hash}'.")
+    if match.group(1) != expected_store_hash:
+        raise PayloadError(
+            f"Producer {_show(producer)} does not match this subscription's store."
+        )
+
+    cart_id = order_id = shipment_id = None
+    if event.key in (EventKey.CART_ABANDONED, EventKey.CART_CONVERTED):
+        cart_id = _uuid(data.get("id"), "data.id")
+    if event.key in (EventKey.CART_CONVERTED, EventKey.SHIPMENT_CREATED):
+        order_id = _positive_int(data.get("orderId"), "data.orderId")
+    if event.key == EventKey.SHIPMENT_CREATED:
+        shipment_id = _positive_int(data.get("id"), "data.id")
+
+    return DeliveryPayload(
+        event_key=event.key,
+        scope=scope,
+        store_hash=expected_store_hash,
+        hash=hash_,
+        created_at=created_at,
+        cart_id=cart_id,
+        order_id=order_id,
+        shipment_id=shipment_id,
+        raw=raw,
+    )
+
+
+def _load_json(body: bytes) -> dict[str, Any]:
+    try:
+        # NaN/Infinity are not JSON; refuse them instead of letting floats sneak into ids.
+        value = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON, bad UTF-8 and Python's int-digits limit.
+        raise PayloadError("Body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise PayloadError("Body must be a JSON object.")
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _missing_or_wrong(obj: dict, name: str, kind: str) -> str:
+    if name not in obj:
+        return f"Field '{name}' is required."
+    return f"Field '{name}' must be {kind}."
+
+
+def _required_str(obj: dict, name: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str):
+        raise PayloadError(_missing_or_wrong(obj, name, "a string"))
+    return value
+
+
+def _parse_hash(raw: dict) -> str:
+    value = _required_str(raw, "hash")
+    if not value.strip():
+        raise PayloadError("Field 'hash' must not be empty.")
+    if len(value) > MAX_HASH_LENGTH:
+        raise PayloadError(f"Field 'hash' must be at most {MAX_HASH_LENGTH} characters.")
+    if _CONTROL_RE.search(value):
+        raise PayloadError("Field 'hash' must not contain control characters.")
+    return value
+
+
+def _check_store_id(value: Any) -> None:
+    # Documented as a string, sent as a number by some stores; we key on the producer instead.
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise PayloadError("Field 'store_id' must be a number or a string.")
+    if isinstance(value, str) and len(value) > MAX_STORE_ID_LENGTH:
+        raise PayloadError(f"Field 'store_id' must be at most {MAX_STORE_ID_LENGTH} characters.")
+
+
+def _optional_timestamp(value: Any) -> int | None:
+    if value is None:
+        return None
+    number = _as_int(value)
+    if number is None or number < 0:
+        raise PayloadError("Field 'created_at' must be a Unix timestamp (whole seconds).")
+    return number
+
+
+def _uuid(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not _UUID_RE.fullmatch(value):
+        raise PayloadError(f"Field '{name}' must be a cart id (a UUID string), got {_got(value)}.")
+    return value.lower()
+
+
+def _positive_int(value: Any, name: str) -> int:
+    number = _as_int(value)
+    if number is None or number <= 0:
+        raise PayloadError(
+            f"Field '{name}' must be a positive integer (a number or a string of digits), "
+            f"got {_got(value)}."
+        )
+    return number
+
+
+def _as_int(value: Any) -> int | None:
+    """An int from a JSON int, a whole float or a string of digits; ``None`` otherwise."""
+    if isinstance(value, bool):  # bool is an int subclass; True is not an id
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _DIGITS_RE.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if -MAX_ID <= number <= MAX_ID else None
+
+
+def _got(value: Any) -> str:
+    """Describe a bad value for an error message without echoing much of it."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (missing or null)"
+    text = json.dumps(value)  # ASCII-only, so safe to echo
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _show(value: str, limit: int = 80) -> str:
+    """Quote untrusted text for an error message, shortened."""
+    return ascii(value if len(value) <= limit else value[:limit] + "...")

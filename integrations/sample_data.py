@@ -1,0 +1,108 @@
+"""Built-in sample data for "test events": resources and delivery bodies per event.
+
+The resources in ``sample_resources/`` are BigCommerce's own examples (v3 cart, v2 order, v2 and
+v3 customer) with their ids made consistent: one registered customer (id 11, Jane Doe) whose cart
+became order 218, so every merge code of every event has a value.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from integrations.events import EventKey, get_event
+from integrations.merge_data import Resources
+
+SAMPLE_DIR = Path(__file__).with_name("sample_resources")
+SAMPLE_SHIPMENT_ID = 12
+SAMPLE_STORE_ID = "1025646"
+STORE_HASH_PLACEHOLDER = "{store_hash}"
+
+# The example order is still awaiting payment; a shipment sample reads better once it shipped.
+_SHIPPED_ORDER = {
+    "status_id": 2,
+    "status": "Shipped",
+    "custom_status": "Shipped",
+    "date_shipped": "Wed, 06 Mar 2019 15:20:10 +0000",
+    "items_shipped": 4,
+    "payment_status": "captured",
+}
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def sample_resources(event_key: str, *, store_hash: str | None = None) -> Resources:
+    """Sample resources for the event, shaped like what ``fetch_resources`` returns.
+
+    Each call returns fresh copies. With ``store_hash``, the ``{store_hash}`` placeholder in
+    resource URLs is filled in.
+    """
+    get_event(event_key)  # unknown event -> KeyError
+    cart = copy.deepcopy(_load("cart"))
+    order = copy.deepcopy(_load("order"))
+    if event_key == EventKey.CART_ABANDONED:
+        resources = Resources(cart=cart, customer=copy.deepcopy(_load("customer_v2")))
+    elif event_key == EventKey.CART_CONVERTED:
+        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v2")))
+    else:
+        order.update(_SHIPPED_ORDER)
+        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v3")))
+    if store_hash is not None:
+        resources = Resources(
+            cart=_fill_store_hash(resources.cart, store_hash),
+            order=_fill_store_hash(resources.order, store_hash),
+            customer=_fill_store_hash(resources.customer, store_hash),
+        )
+    return resources
+
+
+def sample_payload(
+    event_key: str,
+    store_hash: str,
+    *,
+    hash: str | None = None,  # BigCommerce's field name, kept for clarity
+    created_at: int | None = None,
+) -> dict[str, Any]:
+    """A webhook body for the event, shaped like BigCommerce's examples, whose ids match
+    ``sample_resources(event_key)``.
+
+    ``hash`` defaults to a fresh random value so that repeated sample deliveries are not
+    mistaken for duplicates; ``created_at`` defaults to now.
+    """
+    event = get_event(event_key)
+    cart = _load("cart")
+    order = _load("order")
+    if event_key == EventKey.CART_ABANDONED:
+        # The token is the abandoned-cart recovery token; any 32 hex characters will do.
+        data: dict[str, Any] = {"type": "cart", "id": cart["id"], "token": uuid.uuid4().hex}
+    elif event_key == EventKey.CART_CONVERTED:
+        data = {"type": "cart", "id": order["cart_id"], "orderId": order["id"]}
+    else:
+        data = {"type": "shipment", "id": SAMPLE_SHIPMENT_ID, "orderId": order["id"]}
+    return {
+        "scope": event.scope,
+        "store_id": SAMPLE_STORE_ID,
+        "data": data,
+        # 40 hex characters, like BigCommerce's SHA-1 hashes.
+        "hash": hash if hash is not None else uuid.uuid4().hex + uuid.uuid4().hex[:8],
+        "created_at": created_at if created_at is not None else int(time.time()),
+        "producer": f"stores/{store_hash}",
+    }
+
+
+def _fill_store_hash(value: Any, store_hash: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(STORE_HASH_PLACEHOLDER, store_hash)
+    if isinstance(value, dict):
+        return {key: _fill_store_hash(item, store_hash) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill_store_hash(item, store_hash) for item in value]
+    return value

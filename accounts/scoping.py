@@ -15,6 +15,8 @@ def account_of(user):
 def scope_queryset(queryset: QuerySet, user, account_path: str = "account") -> QuerySet:
     """Limit `queryset` to the user's account. Superusers see everything; users without an
     account see nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
     if user.is_superuser:
         return queryset
     if not user.account_id:

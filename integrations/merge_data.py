@@ -106,9 +106,7 @@ def subject_keys(event_key: str, resources: Resources) -> dict[str, str | None]:
 
     order_id = _positive_id(order.get("id"))
     cart_id = cart.get("id") or order.get("cart_id")
-    customer_id = (
-        _positive_id(customer.get("id")) or _customer_id(cart) or _customer_id(order)
-    )
+    customer_id = _positive_id(customer.get("id")) or _customer_id(cart) or _customer_id(order)
     billing = order.get("billing_address")
     email = (
         customer.get("email")

@@ -19,14 +19,16 @@ MAX_HASH_LENGTH = 128
 MAX_ID = 2**63 - 1  # fits a signed 64-bit column
 MAX_STORE_ID_LENGTH = 64
 
-_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 _PRODUCER_RE = re.compile(r"stores/([A-Za-z0-9_-]{1,64})")
 _DIGITS_RE = re.compile(r"[0-9]{1,19}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class PayloadError(ValueError):
-    """A webhook body we refuse. ``str(error)`` says what is wrong and is safe to return in a 400."""
+    """A webhook body we refuse; ``str(error)`` says what is wrong and is safe to put in a 400."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,7 +50,9 @@ class DeliveryPayload:
     raw: dict = field(hash=False, repr=False)
 
 
-def parse_delivery(body: bytes, *, expected_scope: str, expected_store_hash: str) -> DeliveryPayload:
+def parse_delivery(
+    body: bytes, *, expected_scope: str, expected_store_hash: str
+) -> DeliveryPayload:
     """Parse ``body`` for a subscription to ``expected_scope`` on ``expected_store_hash``.
 
     Raises ``PayloadError`` for any body that is not a well-formed delivery for that subscription.
@@ -80,9 +84,7 @@ def parse_delivery(body: bytes, *, expected_scope: str, expected_store_hash: str
     if match is None:
         raise PayloadError("Field 'producer' must look like 'stores/{store_hash}'.")
     if match.group(1) != expected_store_hash:
-        raise PayloadError(
-            f"Producer {_show(producer)} does not match this subscription's store."
-        )
+        raise PayloadError(f"Producer {_show(producer)} does not match this subscription's store.")
 
     cart_id = order_id = shipment_id = None
     if event.key in (EventKey.CART_ABANDONED, EventKey.CART_CONVERTED):
@@ -122,7 +124,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def _missing_or_wrong(obj: dict, name: str, kind: str) -> str:
-    if name not in obj:
+    if obj.get(name) is None:
         return f"Field '{name}' is required."
     return f"Field '{name}' must be {kind}."
 
@@ -184,11 +186,9 @@ def _as_int(value: Any) -> int | None:
     """An int from a JSON int, a whole float or a string of digits; ``None`` otherwise."""
     if isinstance(value, bool):  # bool is an int subclass; True is not an id
         return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and _DIGITS_RE.fullmatch(value):
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and _DIGITS_RE.fullmatch(value) is not None
+    if isinstance(value, int) or whole_float or digits:
         number = int(value)
     else:
         return None

@@ -95,3 +95,60 @@ def other_member(make_user, other_account):
 @pytest.fixture
 def superuser(make_user):
     return make_user(None, "root", superuser=True)
+
+
+# --- BigCommerce (mocked with `responses`) --------------------------------------------------
+
+BC_BASE = "https://api.bigcommerce.com"
+STORE_HASH = "abc123"
+ACCESS_TOKEN = "tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+CLIENT_ID = "cid_1a2b3c4d5e6f7g8h9i0jklmnopqrstu"
+
+
+@pytest.fixture
+def mocked_bc():
+    """`responses` active for the test; BigCommerce's store-info endpoint answers for the good
+    credentials and 401s for any other token."""
+    import responses
+
+    def store_info(request):
+        if request.headers.get("X-Auth-Token") != ACCESS_TOKEN:
+            return (401, {}, json.dumps({"status": 401, "title": "Unauthorized"}))
+        body = load_bigcommerce_example("v2_store_information_response.json")
+        body["name"] = "XYZ T-Shirts"
+        return (200, {"Content-Type": "application/json"}, json.dumps(body))
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(
+            responses.GET, f"{BC_BASE}/stores/{STORE_HASH}/v2/store", callback=store_info
+        )
+        yield rsps
+
+
+@pytest.fixture
+def make_authentication(db):
+    """An authentication stored directly (already verified), skipping the BigCommerce call."""
+    from django.utils import timezone
+
+    from integrations.models import BigCommerceAuthentication
+
+    def make(account, name="Main store", **kwargs):
+        values = {
+            "store_hash": STORE_HASH,
+            "client_id": CLIENT_ID,
+            "access_token": ACCESS_TOKEN,
+            "status": "verified",
+            "store_name": "XYZ T-Shirts",
+            "last_verified_at": timezone.now(),
+        }
+        values.update(kwargs)
+        return BigCommerceAuthentication.objects.create(account=account, name=name, **values)
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

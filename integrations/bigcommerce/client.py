@@ -127,7 +127,7 @@ class BigCommerceClient:
             )
         self.store_hash = store_hash
         self._access_token = access_token
-        self.base_url = (base_url or _setting("BIGCOMMERCE_API_BASE_URL", DEFAULT_BASE_URL))
+        self.base_url = base_url or _setting("BIGCOMMERCE_API_BASE_URL", DEFAULT_BASE_URL)
         self.base_url = self.base_url.rstrip("/")
         self._store_url = f"{self.base_url}/stores/{quote(store_hash, safe='')}"
         self._session = session if session is not None else requests.Session()
@@ -293,7 +293,12 @@ class BigCommerceClient:
                 attempt += 1
                 logger.warning(
                     "BigCommerce %s %s failed (%s); retry %d of %d in %.2f s",
-                    method, path, error.message, attempt, self._max_retries, delay,
+                    method,
+                    path,
+                    error.message,
+                    attempt,
+                    self._max_retries,
+                    delay,
                 )
                 self._sleep(delay)
 
@@ -319,14 +324,18 @@ class BigCommerceClient:
                 allow_redirects=False,
             )
         except requests.Timeout as exc:
-            raise Unavailable(f"BigCommerce did not answer in time for {what}; "
-                              "it will be retried later.") from exc
+            raise Unavailable(
+                f"BigCommerce did not answer in time for {what}; it will be retried later."
+            ) from exc
         except NETWORK_ERRORS as exc:
-            raise Unavailable(f"Could not connect to BigCommerce for {what} — check the network "
-                              "or BIGCOMMERCE_API_BASE_URL.") from exc
+            raise Unavailable(
+                f"Could not connect to BigCommerce for {what} — check the network "
+                "or BIGCOMMERCE_API_BASE_URL."
+            ) from exc
         except requests.RequestException as exc:
-            raise BadResponse(f"Could not send the request for {what} — check "
-                              "BIGCOMMERCE_API_BASE_URL.") from exc
+            raise BadResponse(
+                f"Could not send the request for {what} — check BIGCOMMERCE_API_BASE_URL."
+            ) from exc
         logger.debug("BigCommerce %s %s -> %s", method, path, response.status_code)
         if response.status_code >= 300:
             raise self._error_for(response, path, what)
@@ -335,8 +344,10 @@ class BigCommerceClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise BadResponse(f"BigCommerce sent a reply that is not JSON for {what} — check "
-                              "that BIGCOMMERCE_API_BASE_URL points at the API.") from exc
+            raise BadResponse(
+                f"BigCommerce sent a reply that is not JSON for {what} — check "
+                "that BIGCOMMERCE_API_BASE_URL points at the API."
+            ) from exc
 
     def _error_for(self, response: requests.Response, path: str, what: str) -> BigCommerceError:
         status = response.status_code
@@ -361,21 +372,33 @@ class BigCommerceClient:
                 status_code=status,
             )
         if status == 404:
-            return NotFound(f"BigCommerce has no {what} (HTTP 404); it may have been deleted.",
-                            status_code=status)
+            return NotFound(
+                f"BigCommerce has no {what} (HTTP 404); it may have been deleted.",
+                status_code=status,
+            )
         if status == 429:
             wait = rate_limit_wait(response.headers)
             when = f"in {wait:.1f} s" if wait is not None else "later"
-            return RateLimited(f"BigCommerce's rate limit was reached; try again {when}.",
-                               status_code=status, retry_after=wait)
+            return RateLimited(
+                f"BigCommerce's rate limit was reached; try again {when}.",
+                status_code=status,
+                retry_after=wait,
+            )
         if status >= 500:
-            return Unavailable(f"BigCommerce is unavailable (HTTP {status}) for {what}; "
-                               "it will be retried later.", status_code=status)
+            return Unavailable(
+                f"BigCommerce is unavailable (HTTP {status}) for {what}; it will be retried later.",
+                status_code=status,
+            )
         if status < 400:
-            return BadResponse(f"BigCommerce answered {what} with a redirect (HTTP {status}) — "
-                               "check BIGCOMMERCE_API_BASE_URL.", status_code=status)
-        return BadResponse(f"BigCommerce refused the request for {what} (HTTP {status}): "
-                           f"{self._detail(response)}", status_code=status)
+            return BadResponse(
+                f"BigCommerce answered {what} with a redirect (HTTP {status}) — "
+                "check BIGCOMMERCE_API_BASE_URL.",
+                status_code=status,
+            )
+        return BadResponse(
+            f"BigCommerce refused the request for {what} (HTTP {status}): {self._detail(response)}",
+            status_code=status,
+        )
 
     def _detail(self, response: requests.Response) -> str:
         """BigCommerce's own short explanation (v3 ``title``/``errors``, v2 ``message``)."""

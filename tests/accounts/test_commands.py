@@ -12,7 +12,9 @@ def test_create_account_makes_account_and_admin(monkeypatch):
     # Given a password in the environment
     monkeypatch.setenv("ACCOUNT_ADMIN_PASSWORD", "a-long-unusual-passphrase-42")
     # When the command runs without input
-    call_command("create_account", "XYZ T-Shirts", "--admin", "xyz", "--email", "x@y.z", "--no-input")
+    call_command(
+        "create_account", "XYZ T-Shirts", "--admin", "xyz", "--email", "x@y.z", "--no-input"
+    )
     # Then the account exists with a staff admin who can log in and manage integrations
     account = Account.objects.get(name="XYZ T-Shirts")
     admin = User.objects.get(username="xyz")

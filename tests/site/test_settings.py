@@ -48,7 +48,11 @@ def test_invalid_encryption_key_fails_check():
 
 def test_check_deploy_is_clean_with_debug_off():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", **dict(PROD, FIELD_ENCRYPTION_KEYS=FERNET_KEY)
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **dict(PROD, FIELD_ENCRYPTION_KEYS=FERNET_KEY),
     )
     assert result.returncode == 0, result.stderr + result.stdout
 

@@ -1,0 +1,171 @@
+"""Admin for BigCommerce objects: account-scoped, secrets write-only and masked."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+
+from accounts.admin_mixins import AccountScopedAdmin, scoped_related_filter
+from integrations import authentications as service
+from integrations.models import BigCommerceAuthentication, WebhookDelivery, WebhookSubscription
+
+
+class AuthenticationAdminForm(forms.ModelForm):
+    """Secrets are typed in, never rendered back: blank on change means "keep the current one"."""
+
+    client_id = forms.CharField(
+        required=False, max_length=256, widget=forms.PasswordInput(render_value=False)
+    )
+    access_token = forms.CharField(
+        required=False, max_length=256, widget=forms.PasswordInput(render_value=False)
+    )
+
+    class Meta:
+        model = BigCommerceAuthentication
+        fields = ["account", "name", "store_hash", "client_id", "access_token"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for field in ("client_id", "access_token"):
+                hint = getattr(self.instance, f"{field}_hint")
+                self.fields[
+                    field
+                ].help_text = f"Current value ends in {hint}. Leave blank to keep it."
+        else:
+            self.fields["client_id"].required = True
+            self.fields["access_token"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("client_id", "access_token"):
+            if not cleaned.get(field):
+                cleaned.pop(field, None)
+        if self.errors:
+            return cleaned
+        changes = {
+            f: cleaned[f] for f in ("store_hash", "client_id", "access_token") if f in cleaned
+        }
+        try:
+            if self.instance.pk:
+                # Verify a credential change before anything is saved.
+                if any(changes[f] != getattr(self.instance, f) for f in changes):
+                    self.verified = service.verify_credentials(
+                        changes.get("store_hash", self.instance.store_hash),
+                        changes.get("access_token", self.instance.access_token),
+                    )
+            else:
+                self.verified = service.verify_credentials(
+                    changes["store_hash"], changes["access_token"]
+                )
+        except service.VerificationFailed as exc:
+            self.add_error(exc.field, exc.message)
+        return cleaned
+
+    def _post_clean(self):
+        # Blank secret fields keep the stored values: don't copy "" onto the instance.
+        for field in ("client_id", "access_token"):
+            if not self.cleaned_data.get(field):
+                self.cleaned_data[field] = getattr(self.instance, field)
+        super()._post_clean()
+
+
+@admin.register(BigCommerceAuthentication)
+class AuthenticationAdmin(AccountScopedAdmin):
+    form = AuthenticationAdminForm
+    list_display = ("name", "store_hash", "store_name", "status", "last_verified_at", "account")
+    list_filter = ("status",)
+    search_fields = ("name", "store_hash", "store_name")
+    readonly_fields = ("store_name", "status", "status_detail", "last_verified_at", "hints")
+    actions = ["verify_again"]
+    scoped_related = {"account": "pk"}
+
+    @admin.display(description="Credentials")
+    def hints(self, obj):
+        return f"Client ID {obj.client_id_hint}, access token {obj.access_token_hint}"
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "store_hash", "client_id", "access_token"]
+        if request.user.is_superuser:
+            fields.insert(0, "account")
+        if obj is not None:
+            fields += ["hints", "store_name", "status", "status_detail", "last_verified_at"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.account_id = request.user.account_id
+        if not change:
+            obj.created_by = request.user
+        verified = getattr(form, "verified", None)
+        if verified is not None:
+            service._mark_verified(obj, verified)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        try:
+            service.delete_authentication(obj)
+        except service.AuthenticationInUse as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description="Verify again with BigCommerce")
+    def verify_again(self, request, queryset):
+        for auth in queryset:
+            service.reverify(auth)
+            level = messages.SUCCESS if auth.status == "verified" else messages.WARNING
+            self.message_user(
+                request, f"{auth.name}: {auth.get_status_display()}. {auth.status_detail}", level
+            )
+
+
+@admin.register(WebhookSubscription)
+class SubscriptionAdmin(AccountScopedAdmin):
+    account_path = "authentication__account"
+    list_display = ("uuid", "authentication", "event", "status", "last_healthy_at")
+    list_filter = ("event", "status")
+    list_select_related = ("authentication",)
+    readonly_fields = (
+        "uuid",
+        "authentication",
+        "event",
+        "hook_id",
+        "status",
+        "status_detail",
+        "last_checked_at",
+        "last_healthy_at",
+        "created_at",
+    )
+    exclude = ("secret",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class DeliveryAdmin(AccountScopedAdmin):
+    account_path = "subscription__authentication__account"
+    list_display = (
+        "id",
+        "scope",
+        "store_hash",
+        "status",
+        "attempts",
+        "received_at",
+        "processed_at",
+    )
+    list_filter = (
+        "status",
+        "scope",
+        scoped_related_filter("subscription", "authentication__account"),
+    )
+    search_fields = ("hash",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

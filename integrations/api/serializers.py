@@ -1,0 +1,77 @@
+"""Serializers for BigCommerce objects. Secrets are write-only; reads show 4-character hints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from integrations.models import BigCommerceAuthentication, WebhookDelivery, store_hash_validator
+
+MAX_SECRET_LENGTH = 256
+
+
+class AuthenticationSerializer(serializers.ModelSerializer):
+    client_id = serializers.CharField(
+        write_only=True, max_length=MAX_SECRET_LENGTH, trim_whitespace=True
+    )
+    access_token = serializers.CharField(
+        write_only=True, max_length=MAX_SECRET_LENGTH, trim_whitespace=True
+    )
+    store_hash = serializers.CharField(max_length=64, validators=[store_hash_validator])
+    client_id_hint = serializers.CharField(read_only=True)
+    access_token_hint = serializers.CharField(read_only=True)
+    workflow_count = serializers.IntegerField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = BigCommerceAuthentication
+        fields = [
+            "id",
+            "name",
+            "store_hash",
+            "store_name",
+            "client_id",
+            "access_token",
+            "client_id_hint",
+            "access_token_hint",
+            "status",
+            "status_detail",
+            "last_verified_at",
+            "workflow_count",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = [
+            "store_name",
+            "status",
+            "status_detail",
+            "last_verified_at",
+            "created_at",
+        ]
+
+    def validate_name(self, value):
+        account = self.context["account"]
+        qs = BigCommerceAuthentication.objects.filter(account=account, name=value)
+        if self.instance is not None:
+            qs = qs.exclude(pk=self.instance.pk)
+        if qs.exists():
+            raise serializers.ValidationError(
+                "Your account already has an authentication with this name."
+            )
+        return value
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "scope",
+            "store_hash",
+            "hash",
+            "status",
+            "attempts",
+            "last_error",
+            "received_at",
+            "processed_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,77 @@
+"""REST API for BigCommerce authentications and deliveries: thin views over plain services."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.api.mixins import AccountScopedMixin
+from accounts.api.permissions import IntegrationManagerForWrites
+from integrations import authentications as service
+from integrations.api.serializers import AuthenticationSerializer, DeliverySerializer
+from integrations.models import BigCommerceAuthentication, WebhookDelivery
+
+
+def verification_error(exc: service.VerificationFailed) -> ValidationError:
+    return ValidationError({exc.field or "non_field_errors": [exc.message]})
+
+
+class AuthenticationViewSet(AccountScopedMixin, viewsets.ModelViewSet):
+    serializer_class = AuthenticationSerializer
+    permission_classes = [IntegrationManagerForWrites]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    queryset = BigCommerceAuthentication.objects.select_related("created_by").annotate(
+        workflow_count=Count("workflows")
+    ).order_by("name", "id")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request.user.is_authenticated:
+            context["account"] = self.request.user.account
+        return context
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = service.create_authentication(
+                account=self.request_account(),
+                created_by=self.request.user,
+                **serializer.validated_data,
+            )
+        except service.VerificationFailed as exc:
+            raise verification_error(exc) from None
+        serializer.instance.workflow_count = 0
+
+    def perform_update(self, serializer):
+        try:
+            service.update_authentication(serializer.instance, **serializer.validated_data)
+        except service.VerificationFailed as exc:
+            raise verification_error(exc) from None
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            service.delete_authentication(self.get_object())
+        except service.AuthenticationInUse as exc:
+            return Response(
+                {"detail": str(exc), "workflows": exc.workflow_names},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=AuthenticationSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Check the stored credentials against BigCommerce again and record the result."""
+        auth = service.reverify(self.get_object())
+        auth.workflow_count = auth.workflows.count()
+        return Response(self.get_serializer(auth).data)
+
+
+class DeliveryViewSet(AccountScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = DeliverySerializer
+    queryset = WebhookDelivery.objects.all()
+    account_path = "subscription__authentication__account"

@@ -1,0 +1,25 @@
+"""Outbound HTTP for workflow `http_request` steps, behind an SSRF guard.
+
+Use `send_request(..., policy=OutboundPolicy.from_settings())`; nothing else in the project
+should open outbound HTTP connections on behalf of users.
+"""
+
+from .address_policy import (
+    OutboundError,
+    OutboundPolicy,
+    OutboundRefused,
+    ResolvedTarget,
+    is_forbidden_ip,
+)
+from .http import ALLOWED_METHODS, OutboundResponse, send_request
+
+__all__ = [
+    "ALLOWED_METHODS",
+    "OutboundError",
+    "OutboundPolicy",
+    "OutboundRefused",
+    "OutboundResponse",
+    "ResolvedTarget",
+    "is_forbidden_ip",
+    "send_request",
+]

@@ -162,6 +162,12 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024
 OUTBOUND_HTTP_ALLOWLIST = env.list("OUTBOUND_HTTP_ALLOWLIST", default=[])
+# A delivery not finished this long after it was received or claimed is handed out again by
+# the sweeper (a worker killed mid-task, a lost broker message). Must exceed Q_TIMEOUT.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+# How a stored delivery reaches the task cluster (integrations never imports workflows).
+DELIVERY_ENQUEUE = "workflows.tasks.enqueue_delivery"
 
 # --- django-q2 ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

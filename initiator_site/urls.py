@@ -6,6 +6,7 @@ from initiator_site import views
 
 api_v1 = [
     path("", include("integrations.api.urls")),
+    path("", include("workflows.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("integrations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -103,6 +103,10 @@ class WebhookSubscription(models.Model):
         default=new_webhook_secret,
         help_text="Sent back by BigCommerce in a custom header on every delivery.",
     )
+    wanted = models.BooleanField(
+        default=False,
+        help_text="At least one active workflow listens: BigCommerce should deliver to it.",
+    )
     hook_id = models.BigIntegerField(
         null=True, blank=True, help_text="BigCommerce's id of the registered hook."
     )

@@ -152,3 +152,21 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# --- Task queue -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def q_sync(monkeypatch):
+    """Tasks run inline, in the test's process and transaction; tests of real clusters opt out."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture(autouse=True)
+def _no_public_url(settings):
+    settings.PUBLIC_BASE_URL = "https://workflows.example.com"
+    settings.WEBHOOK_ALLOW_HTTP = False
+    settings.BIGCOMMERCE_API_BASE_URL = BC_BASE

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR, get_event
 
 # "[" prefix "|" rest "]" on one line; the rest may not contain brackets, so codes never nest.
-_CODE_RE = re.compile(r"\[\s*(?i:" + MERGE_CODE_PREFIX + r")\s*\|([^\[\]\r\n]*)\]")
+_CODE_RE = re.compile(r"\[[ \t]*(?i:" + MERGE_CODE_PREFIX + r")[ \t]*\|([^\[\]\r\n]*)\]")
 # C0/C1 controls (CR, LF, NUL, ...) and Unicode line/paragraph separators.
 _HEADER_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -171,6 +171,7 @@ class StepResult(models.Model):
     type = models.CharField(max_length=32, choices=StepType.choices)
     status = models.CharField(max_length=16, choices=StepResultStatus.choices)
     detail = models.TextField(blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True, help_text="A delay's end.")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -75,3 +75,21 @@ class DeliverySerializer(serializers.ModelSerializer):
             "processed_at",
         ]
         read_only_fields = fields
+
+
+class EventSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    scope = serializers.CharField()
+    description = serializers.CharField()
+
+
+class InitiatorSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    events = EventSerializer(many=True)
+
+
+class MergeCodesSerializer(serializers.Serializer):
+    event = serializers.CharField()
+    merge_codes = serializers.ListField(child=serializers.CharField())

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from integrations.api import views
@@ -8,4 +9,12 @@ router.register(
 )
 router.register("bigcommerce/deliveries", views.DeliveryViewSet, basename="delivery")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("initiators/", views.InitiatorListView.as_view(), name="initiator-list"),
+    path(
+        "initiators/bigcommerce/events/<str:event>/merge-codes/",
+        views.MergeCodesView.as_view(),
+        name="merge-codes",
+    ),
+    *router.urls,
+]

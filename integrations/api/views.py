@@ -6,13 +6,20 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
 from integrations import authentications as service
-from integrations.api.serializers import AuthenticationSerializer, DeliverySerializer
+from integrations.api.serializers import (
+    AuthenticationSerializer,
+    DeliverySerializer,
+    InitiatorSerializer,
+    MergeCodesSerializer,
+)
+from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication, WebhookDelivery
 
 
@@ -25,9 +32,11 @@ class AuthenticationViewSet(AccountScopedMixin, viewsets.ModelViewSet):
     permission_classes = [IntegrationManagerForWrites]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    queryset = BigCommerceAuthentication.objects.select_related("created_by").annotate(
-        workflow_count=Count("workflows")
-    ).order_by("name", "id")
+    queryset = (
+        BigCommerceAuthentication.objects.select_related("created_by")
+        .annotate(workflow_count=Count("workflows"))
+        .order_by("name", "id")
+    )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -75,3 +84,29 @@ class DeliveryViewSet(AccountScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DeliverySerializer
     queryset = WebhookDelivery.objects.all()
     account_path = "subscription__authentication__account"
+
+
+class InitiatorListView(APIView):
+    """The initiators a workflow can start from, with their events."""
+
+    @extend_schema(responses=InitiatorSerializer(many=True))
+    def get(self, request):
+        data = {
+            "key": "bigcommerce",
+            "name": "BigCommerce",
+            "events": [
+                {"key": e.key, "name": e.name, "scope": e.scope, "description": e.description}
+                for e in EVENTS.values()
+            ],
+        }
+        return Response([data])
+
+
+class MergeCodesView(APIView):
+    """The exact merge codes an event provides, in order."""
+
+    @extend_schema(responses=MergeCodesSerializer)
+    def get(self, request, event):
+        if event not in EVENTS:
+            raise NotFound(f"Unknown event {event!r}; valid events: {', '.join(EVENTS)}.")
+        return Response({"event": event, "merge_codes": list(EVENTS[event].merge_codes)})

@@ -222,14 +222,18 @@ class BigCommerceClient:
         return hooks
 
     def create_hook(
-        self, scope: str, destination: str, headers: Mapping[str, str], is_active: bool = True
+        self,
+        scope: str,
+        destination: str,
+        headers: Mapping[str, str] | None,
+        is_active: bool = True,
     ) -> dict:
         """``POST /v3/hooks`` (body per ``webhook_Base``); returns the created hook."""
         body = {
             "scope": scope,
             "destination": destination,
             "is_active": bool(is_active),
-            "headers": dict(headers),
+            "headers": dict(headers) if headers is not None else None,
         }
         return self._hook(self._call("POST", "/v3/hooks", "a new webhook", body=body), "new")
 
@@ -325,7 +329,7 @@ class BigCommerceClient:
             )
         except requests.Timeout as exc:
             raise Unavailable(
-                f"BigCommerce did not answer in time for {what}; it will be retried later."
+                f"BigCommerce did not answer in time for {what} — try again later."
             ) from exc
         except NETWORK_ERRORS as exc:
             raise Unavailable(
@@ -386,7 +390,7 @@ class BigCommerceClient:
             )
         if status >= 500:
             return Unavailable(
-                f"BigCommerce is unavailable (HTTP {status}) for {what}; it will be retried later.",
+                f"BigCommerce is unavailable (HTTP {status}) for {what} — try again later.",
                 status_code=status,
             )
         if status < 400:

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def raw_columns(pk):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT client_id, access_token FROM integrations_bigcommerceauthentication WHERE id = %s",
+            "SELECT client_id, access_token FROM integrations_bigcommerceauthentication "
+            "WHERE id = %s",
             [pk],
         )
         return cursor.fetchone()

@@ -51,7 +51,7 @@ class FakeResolver:
             sockaddr = (address, port, 0, 0) if version == 6 else (address, port)
             results.append((af, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr))
         if not results:
-            raise socket.gaierror(socket.EAI_ADDRFAMILY, "Address family for hostname not supported")
+            raise socket.gaierror(socket.EAI_ADDRFAMILY, "No address of the requested family")
         return results
 
 
@@ -294,18 +294,26 @@ def test_userinfo_is_refused_without_echoing_it(resolver, url):
         "10.1",
         "1.2.3.4.5",
         "0",
-        "127.0.0.1.",  # trailing dot is still numeric, but not canonical
     ],
 )
-@pytest.mark.parametrize("allowlisted", [False, True])
-def test_non_canonical_numeric_hosts_are_refused(resolver, host, allowlisted):
+def test_non_canonical_numeric_hosts_are_refused(resolver, host):
     # Given an IP literal in a form resolvers accept but humans misread
-    policy = OutboundPolicy([host] if allowlisted else [])
+    policy = OutboundPolicy(["localhost"])
 
-    # When / Then it is refused outright (even if someone allowlisted that spelling)
+    # When / Then it is refused outright, without any lookup
     with pytest.raises(OutboundRefused, match="non-standard form"):
-        policy.check_url(f"http://{host}/")
+        policy.check_url(f"https://{host}/")
     assert resolver.name_lookups == []
+
+    # And allowlisting that spelling is a configuration error, not a way around the rule
+    with pytest.raises(ValueError, match="invalid host"):
+        OutboundPolicy([host])
+
+
+def test_trailing_dot_ip_literal_is_judged_as_the_plain_address(resolver):
+    # "127.0.0.1." is what resolvers dial as 127.0.0.1, so it is judged as exactly that
+    with pytest.raises(OutboundRefused, match=r"resolves to 127\.0\.0\.1, a loopback"):
+        OutboundPolicy([]).check_url("https://127.0.0.1./")
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
@@ -43,6 +44,12 @@ ALLOWED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 USER_AGENT = "bigcommerce-workflow-initiator/0.1"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK_BYTES = 16 * 1024
+_DEFAULT_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "close",  # one request per connection: each hop gets a fresh, pinned one
+}
 # Header names are RFC 9110 tokens; anything else could split or smuggle headers.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Computed by the HTTP client; letting users set them invites request smuggling or
@@ -88,6 +95,8 @@ def send_request(
     Raises OutboundRefused (bad method/header, or the policy refused a hop) or OutboundError
     (DNS, connection, TLS, timeout, deadline, too many redirects); messages are user-safe.
     """
+    if max_redirects < 0 or max_response_bytes < 0:
+        raise ValueError("max_redirects and max_response_bytes must not be negative")
     method = _check_method(method)
     request_headers = _check_headers(headers or {})
     data = body.encode("utf-8") if isinstance(body, str) else body
@@ -211,24 +220,20 @@ def _perform_hop(
     deadline_at: float,
     deadline_seconds: float,
 ) -> _HopResult:
-    with _pinned_session(target) as session:
+    prepared = _prepare(method, target.url, headers, data)
+    # The adapter is called directly rather than through requests.Session: Session.send reads
+    # the whole body of a redirect response (even with allow_redirects=False) and consults
+    # proxy/netrc settings from the environment. Here nothing is read unbounded and proxies
+    # are never used.
+    adapter = _PinnedAdapter(target)
+    try:
         try:
-            response = session.request(
-                method,
-                target.url,
-                headers=headers,
-                data=data,
-                allow_redirects=False,
-                stream=True,
-                timeout=timeout,
-                proxies={},
-                verify=True,
-            )
+            response = adapter.send(prepared, stream=True, timeout=timeout, verify=True, proxies={})
         except requests.RequestException as exc:
             raise _network_error(exc, target, timeout) from exc
         with response:
             response_headers = dict(response.headers)
-            location = response.headers.get("Location")
+            location = _location(response)
             if response.status_code in _REDIRECT_STATUSES and location:
                 return _HopResult(response.status_code, response_headers, location)
             try:
@@ -242,6 +247,27 @@ def _perform_hop(
                 _decode(raw, response.encoding),
                 truncated,
             )
+    finally:
+        adapter.close()
+
+
+def _location(response: requests.Response) -> str | None:
+    """The Location header; http.client decodes headers as latin-1, servers send UTF-8."""
+    location = response.headers.get("Location")
+    if not location:
+        return None
+    try:
+        return location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return location
+
+
+def _prepare(
+    method: str, url: str, headers: dict[str, str], data: bytes | None
+) -> requests.PreparedRequest:
+    merged = CaseInsensitiveDict(_DEFAULT_HEADERS)
+    merged.update(headers)
+    return requests.Request(method, url, headers=merged, data=data).prepare()
 
 
 def _read_capped(
@@ -396,7 +422,7 @@ class _PinnedPoolManager(PoolManager):
 
 
 class _PinnedAdapter(HTTPAdapter):
-    """A requests adapter bound to one checked target; it never uses a proxy."""
+    """A requests adapter bound to one checked target (one per hop); it never uses a proxy."""
 
     def __init__(self, target: ResolvedTarget) -> None:
         self._target = target
@@ -414,16 +440,3 @@ class _PinnedAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: object) -> PoolManager:
         raise OutboundRefused("outbound workflow requests never go through a proxy")
-
-
-def _pinned_session(target: ResolvedTarget) -> requests.Session:
-    """A throw-away session whose only route is the pinned adapter (one per hop)."""
-    session = requests.Session()
-    session.trust_env = False  # no HTTP(S)_PROXY, NO_PROXY, .netrc or REQUESTS_CA_BUNDLE
-    session.headers["User-Agent"] = USER_AGENT
-    session.headers["Connection"] = "close"
-    session.max_redirects = 0
-    adapter = _PinnedAdapter(target)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session

@@ -57,7 +57,7 @@ class Command(BaseCommand):
         )
         try:
             standin.start()
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
             raise CommandError(f"Could not listen on {bind}:{options['port']}: {exc}") from exc
         base = standin.base_url
         self.stdout.write(

@@ -1,0 +1,141 @@
+"""A delivery's life: received → processing → processed, or failed (permanent) / dead (gave up).
+
+The retry policy lives here, by error class: transient BigCommerce errors (network, 5xx, 429)
+come back later with exponential backoff; refusals (401/403) and missing resources (404) don't.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations import authentications
+from integrations.bigcommerce import errors
+from integrations.events import get_event
+from integrations.merge_data import Resources, build_merge_data, fetch_resources, subject_keys
+from integrations.models import DeliveryStatus, WebhookDelivery
+from integrations.payloads import DeliveryPayload, PayloadError, parse_delivery
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take a delivery for processing, atomically. None when another worker holds it (lease not
+    expired) or it is finished — so duplicate tasks for one delivery are harmless."""
+    now = timezone.now()
+    claimable = Q(status=DeliveryStatus.RECEIVED) | Q(
+        status=DeliveryStatus.PROCESSING, next_attempt_at__lte=now
+    )
+    taken = WebhookDelivery.objects.filter(claimable, pk=delivery_id).update(
+        status=DeliveryStatus.PROCESSING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + lease(),
+    )
+    if not taken:
+        return None
+    return WebhookDelivery.objects.select_related("subscription__authentication").get(
+        pk=delivery_id
+    )
+
+
+def due_ids(limit: int = 500) -> list[int]:
+    """Deliveries the sweeper should hand out again: never claimed in time, waiting for a retry
+    whose time has come, or claimed by a worker that died (lease expired)."""
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSING],
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def payload_of(delivery: WebhookDelivery) -> DeliveryPayload:
+    sub = delivery.subscription
+    return parse_delivery(
+        delivery.body.encode(),
+        expected_scope=get_event(sub.event).scope,
+        expected_store_hash=sub.authentication.store_hash,
+    )
+
+
+def fetch(delivery: WebhookDelivery) -> tuple[Resources, dict, dict]:
+    """The event's resources from BigCommerce (the minimum calls, once per delivery), its merge
+    data and send-once subject keys."""
+    payload = payload_of(delivery)
+    with authentications.client_for(delivery.subscription.authentication) as client:
+        resources = fetch_resources(client, payload)
+    event_key = delivery.subscription.event
+    return resources, build_merge_data(event_key, resources), subject_keys(event_key, resources)
+
+
+def mark_processed(delivery: WebhookDelivery, note: str = "") -> None:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PROCESSED,
+        processed_at=timezone.now(),
+        next_attempt_at=None,
+        last_error=note,
+    )
+
+
+def mark_failed(delivery: WebhookDelivery, reason: str) -> None:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED,
+        last_error=reason,
+        processed_at=timezone.now(),
+        next_attempt_at=None,
+    )
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
+    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=max(seconds, retry_after or 0))
+
+
+def retry_later(delivery: WebhookDelivery, reason: str, retry_after: float | None = None) -> str:
+    """Back to `received` with a later time for the sweeper — or `dead` after the last attempt."""
+    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.DEAD,
+            last_error=f"Gave up after {delivery.attempts} attempts: {reason}",
+            next_attempt_at=None,
+        )
+        return DeliveryStatus.DEAD
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.RECEIVED,
+        last_error=reason,
+        next_attempt_at=timezone.now() + backoff(delivery.attempts, retry_after),
+    )
+    return DeliveryStatus.RECEIVED
+
+
+def handle_error(delivery: WebhookDelivery, exc: Exception) -> str:
+    """Apply the retry policy to an error raised while processing `delivery`."""
+    if isinstance(exc, errors.AuthenticationFailed | errors.PermissionDenied):
+        authentications.mark_failing(delivery.subscription.authentication_id, exc.message)
+        mark_failed(delivery, f"BigCommerce refused the stored credentials: {exc.message}")
+        return DeliveryStatus.FAILED
+    if isinstance(exc, errors.NotFound):
+        mark_failed(delivery, f"The event's resource no longer exists: {exc.message}")
+        return DeliveryStatus.FAILED
+    if isinstance(exc, errors.BigCommerceError) and exc.retryable:
+        return retry_later(delivery, exc.message, exc.retry_after)
+    if isinstance(exc, errors.BigCommerceError | PayloadError):
+        mark_failed(delivery, str(exc))
+        return DeliveryStatus.FAILED
+    # A bug or an outage of our own (database, broker): keep the delivery, try again later.
+    logger.exception("Unexpected error processing delivery %s", delivery.pk)
+    return retry_later(delivery, f"Internal error ({type(exc).__name__}); will retry.")

@@ -1,0 +1,119 @@
+"""The webhook receiver's rules: authenticate, bound, validate, store, enqueue — in that order.
+
+A delivery is stored before it is answered (dj-stripe style) and processed later by the task
+cluster. Nothing here calls BigCommerce, sends email or makes any outbound request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from integrations.events import get_event
+from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.payloads import PayloadError, parse_delivery
+from integrations.subscriptions import SECRET_HEADER
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+SENSITIVE_HEADERS = {SECRET_HEADER.lower(), "authorization", "cookie", "x-auth-token"}
+# Headers kept with a delivery: enough to debug, nothing secret.
+KEPT_HEADERS = {"content-type", "content-length", "user-agent", "x-forwarded-for", "host"}
+
+
+class Rejected(Exception):
+    """A request we refuse; `status` is the HTTP status, the message is safe to return."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Accepted:
+    delivery_id: int
+    duplicate: bool
+
+
+def find_subscription(uuid) -> WebhookSubscription:
+    try:
+        return WebhookSubscription.objects.select_related("authentication").get(uuid=uuid)
+    except WebhookSubscription.DoesNotExist:
+        raise Rejected(404, "Unknown webhook subscription.") from None
+
+
+def check_secret(sub: WebhookSubscription, presented: str | None) -> None:
+    # Constant-time comparison: the time taken says nothing about how much of it matched.
+    if not presented or not hmac.compare_digest(presented.encode(), sub.secret.encode()):
+        raise Rejected(401, f"Missing or wrong {SECRET_HEADER} header.")
+
+
+def check_size(content_length: str | None) -> None:
+    try:
+        declared = int(content_length or 0)
+    except ValueError:
+        raise Rejected(400, "Content-Length is not a number.") from None
+    if declared > settings.WEBHOOK_MAX_BODY_BYTES:
+        raise Rejected(413, f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes.")
+
+
+def redact_headers(headers) -> dict[str, str]:
+    kept = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in SENSITIVE_HEADERS:
+            kept[name] = REDACTED
+        elif lower in KEPT_HEADERS or lower.startswith("x-bc-"):
+            kept[name] = value[:500]
+    return kept
+
+
+def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
+    """Validate `body` for `sub` and store it once; the same BigCommerce hash again is a
+    duplicate (the unique constraint decides, so concurrent copies cannot both get in)."""
+    try:
+        payload = parse_delivery(
+            body,
+            expected_scope=get_event(sub.event).scope,
+            expected_store_hash=sub.authentication.store_hash,
+        )
+    except PayloadError as exc:
+        raise Rejected(400, exc.message) from None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                subscription=sub,
+                scope=payload.scope,
+                store_hash=payload.store_hash,
+                hash=payload.hash,
+                body=body.decode("utf-8"),
+                headers=redact_headers(headers),
+                # If no worker has claimed it by then (lost message, failed enqueue), the
+                # sweeper will hand it out again.
+                next_attempt_at=now + timezone.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+            )
+            transaction.on_commit(lambda: enqueue(delivery.pk))
+    except IntegrityError:
+        existing = WebhookDelivery.objects.filter(subscription=sub, hash=payload.hash).first()
+        if existing is None:  # not a duplicate after all: let it surface
+            raise
+        return Accepted(existing.pk, duplicate=True)
+    return Accepted(delivery.pk, duplicate=False)
+
+
+def enqueue(delivery_id: int) -> None:
+    """Hand a stored delivery to the task cluster. A failure here loses nothing: the row is
+    stored and the sweeper re-enqueues it after its lease."""
+    try:
+        import_string(settings.DELIVERY_ENQUEUE)(delivery_id)
+    except Exception:
+        logger.exception("Could not enqueue delivery %s; the sweeper will pick it up", delivery_id)

@@ -1,0 +1,96 @@
+"""The webhook receiver: authenticate, bound, validate, store once, answer 200."""
+
+import json
+
+import pytest
+
+from integrations.models import WebhookDelivery
+from integrations.subscriptions import SECRET_HEADER, subscription_for
+from tests.pipeline.conftest import delivery_body
+from workflows.models import WorkflowRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sub(make_workflow, auth):
+    make_workflow("shipment_created")
+    return subscription_for(auth, "shipment_created")
+
+
+def test_valid_delivery_is_stored_then_answered_200(sub, post_delivery, store):
+    # When BigCommerce delivers a shipment
+    response = post_delivery(sub, delivery_body("shipment_created"))
+    # Then it is answered with an empty 200 and stored with redacted headers
+    assert response.status_code == 200
+    assert response.content == b""
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.hash == "8b98021cb0faa7e3a58a0e4182d3696a4bdd24ab"
+    assert delivery.scope == "store/shipment/created"
+    assert delivery.store_hash == sub.authentication.store_hash
+    assert json.loads(delivery.body)["data"]["orderId"] == 251
+    assert sub.secret not in json.dumps(delivery.headers)
+
+
+def test_duplicate_hash_stores_and_runs_nothing_new(sub, post_delivery, store):
+    body = delivery_body("shipment_created")
+    assert post_delivery(sub, body).status_code == 200
+    assert post_delivery(sub, body).status_code == 200
+    assert WebhookDelivery.objects.count() == 1
+    assert WorkflowRun.objects.count() == 1
+
+
+def test_unknown_subscription_is_404(client):
+    response = client.post(
+        "/webhooks/bigcommerce/6f1c1d7e-0000-4000-8000-000000000000/",
+        "{}",
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("secret", ["", "wrong-secret", "x" * 64])
+def test_missing_or_wrong_secret_is_401(sub, post_delivery, secret):
+    response = post_delivery(sub, delivery_body("shipment_created"), secret=secret)
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_get_is_405(sub, client):
+    assert client.get(f"/webhooks/bigcommerce/{sub.uuid}/").status_code == 405
+
+
+def test_oversized_body_is_413(sub, post_delivery):
+    body = delivery_body("shipment_created")
+    body["padding"] = "x" * (64 * 1024)
+    assert post_delivery(sub, body).status_code == 413
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda b: b.update(scope="store/cart/abandoned"),
+        lambda b: b.update(producer="stores/otherstore"),
+        lambda b: b["data"].update(orderId=-1),
+        lambda b: b["data"].update(id="twelve"),
+        lambda b: b.pop("hash"),
+        lambda b: b.pop("data"),
+    ],
+    ids=["wrong-scope", "wrong-store", "negative-order", "bad-shipment-id", "no-hash", "no-data"],
+)
+def test_wrong_shape_or_subscription_mismatch_is_400(sub, post_delivery, mutate):
+    body = delivery_body("shipment_created")
+    mutate(body)
+    response = post_delivery(sub, body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_not_json_is_400(sub, post_delivery):
+    assert post_delivery(sub, None, raw="not json{").status_code == 400
+
+
+def test_secret_header_name_is_what_registration_sends():
+    assert SECRET_HEADER == "X-Webhook-Secret"

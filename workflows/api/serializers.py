@@ -1,0 +1,123 @@
+"""Workflow API serializers: the shape of SPEC §10; validation delegates to the step rules."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.api.fields import AccountScopedPrimaryKeyField
+from integrations.events import EVENTS
+from integrations.models import BigCommerceAuthentication
+from integrations.subscriptions import subscription_for, webhook_url
+from workflows.models import Initiator, SendOnceScope, StepResult, Workflow, WorkflowRun
+from workflows.steps.registry import validate_steps
+
+
+def as_drf_error(exc: DjangoValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return serializers.ValidationError(detail)
+
+
+class WorkflowInitiatorSerializer(serializers.Serializer):
+    """`{"type", "event", "authentication"}`: the workflow's initiator fields, nested."""
+
+    type = serializers.ChoiceField(source="initiator", choices=Initiator.choices)
+    event = serializers.ChoiceField(choices=[(k, e.name) for k, e in EVENTS.items()])
+    authentication = AccountScopedPrimaryKeyField(queryset=BigCommerceAuthentication.objects.all())
+
+
+class StepSerializer(serializers.Serializer):
+    type = serializers.CharField(max_length=32)
+    config = serializers.JSONField()
+
+    def to_representation(self, step):
+        return {"position": step.position, "type": step.type, "config": step.config}
+
+
+class SendOnceSerializer(serializers.Serializer):
+    """The send-once guard: at most one run per order, cart or customer within `days`."""
+
+    scope = serializers.ChoiceField(
+        source="send_once_scope",
+        choices=[c for c in SendOnceScope.values if c],
+        allow_null=True,
+        required=False,
+    )
+    days = serializers.IntegerField(
+        source="send_once_days", min_value=1, max_value=3650, required=False
+    )
+
+    def to_representation(self, workflow):
+        return {"scope": workflow.send_once_scope or None, "days": workflow.send_once_days}
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    initiator = WorkflowInitiatorSerializer(source="*")
+    steps = StepSerializer(many=True, required=False)
+    send_once = SendOnceSerializer(source="*", required=False)
+    subscription = serializers.SerializerMethodField()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Workflow
+        fields = [
+            "id",
+            "name",
+            "status",
+            "initiator",
+            "steps",
+            "send_once",
+            "subscription",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at"]
+
+    def get_subscription(self, workflow) -> dict:
+        subs = self.context.get("subscriptions") or {}
+        sub = subs.get((workflow.authentication_id, workflow.event)) or subscription_for(
+            workflow.authentication, workflow.event
+        )
+        return {"webhook_url": webhook_url(sub), "status": sub.status, "detail": sub.status_detail}
+
+    def validate(self, attrs):
+        if "send_once_scope" in attrs and attrs["send_once_scope"] is None:
+            attrs["send_once_scope"] = ""
+        event = attrs.get("event") or getattr(self.instance, "event", None)
+        steps = attrs.get("steps")
+        if steps is None and self.instance is not None and "event" in attrs:
+            # The event changes: the existing steps must still make sense for the new one.
+            steps = [{"type": s.type, "config": s.config} for s in self.instance.steps.all()]
+        if steps is not None:
+            try:
+                attrs["steps"] = validate_steps([dict(s) for s in steps], event)
+            except DjangoValidationError as exc:
+                raise as_drf_error(exc) from None
+        return attrs
+
+
+class StepResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepResult
+        fields = ["position", "type", "status", "detail", "started_at", "finished_at"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    steps = StepResultSerializer(source="step_results", many=True, read_only=True)
+
+    class Meta:
+        model = WorkflowRun
+        fields = [
+            "id",
+            "workflow",
+            "status",
+            "is_test",
+            "merge_data",
+            "steps",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

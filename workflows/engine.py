@@ -1,0 +1,108 @@
+"""The run engine: executes a run's steps in order, one side effect per step at most.
+
+Each step's result row is created under a unique (run, position) key *before* its side effect.
+A retried or duplicated task finds the row and never repeats an email or HTTP call; a row left
+`running` by a worker that died is reported, not re-sent (retry the run to send again).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from workflows import runs
+from workflows.models import RunStatus, Step, StepResult, StepResultStatus, WorkflowRun
+from workflows.steps.base import StepContext, StepOutcome
+from workflows.steps.registry import get_kind
+
+INTERRUPTED = (
+    "Interrupted while running (the worker stopped). Not repeated automatically, so it cannot "
+    "happen twice; retry the run to try this step again."
+)
+
+
+def context_for(run: WorkflowRun) -> StepContext:
+    return StepContext(
+        run_id=run.pk,
+        workflow_id=run.workflow_id,
+        event_key=run.workflow.event,
+        merge_data=run.merge_data,
+        is_test=run.is_test,
+        test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
+        now=timezone.now(),
+    )
+
+
+def execute(run_id: int) -> str:
+    run = runs.claim(run_id)
+    if run is None:
+        return "skipped: not due or already running"
+    steps = list(Step.objects.filter(workflow_id=run.workflow_id).order_by("position", "pk"))
+    ctx = context_for(run)
+    while run.next_position < len(steps):
+        outcome = run_step(run, steps[run.next_position], run.next_position, ctx)
+        if outcome.status == StepResultStatus.SUCCEEDED:
+            run.next_position += 1
+            run.save(update_fields=["next_position"])
+            continue
+        if outcome.status == StepResultStatus.WAITING:
+            run.status = RunStatus.WAITING
+            run.resume_at = outcome.resume_at
+            run.save(update_fields=["status", "resume_at"])
+            return "waiting"
+        return finish(
+            run,
+            RunStatus.STOPPED if outcome.status == "stopped" else RunStatus.FAILED,
+            outcome.detail,
+        )
+    return finish(run, RunStatus.SUCCEEDED)
+
+
+def finish(run: WorkflowRun, status: str, error: str = "") -> str:
+    run.status = status
+    run.error = error if status != RunStatus.SUCCEEDED else ""
+    run.finished_at = timezone.now()
+    run.resume_at = None
+    run.save(update_fields=["status", "error", "finished_at", "resume_at"])
+    return status
+
+
+def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> StepOutcome:
+    kind = get_kind(step.type)
+    result, created = StepResult.objects.get_or_create(
+        run=run, position=position, defaults={"type": step.type, "status": StepResultStatus.RUNNING}
+    )
+    if not created:
+        previous = resume(result, kind.has_side_effect, ctx)
+        if previous is not None:
+            return previous
+    try:
+        outcome = kind.execute(step.config, ctx)
+    except Exception as exc:  # a bug in a step must fail the run visibly, not loop forever
+        outcome = StepOutcome("failed", f"Step crashed: {type(exc).__name__}: {exc}"[:1000])
+    record(result, outcome)
+    return outcome
+
+
+def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepOutcome | None:
+    """What an existing result row means when the step is reached again; None to execute."""
+    if result.status == StepResultStatus.WAITING:
+        if result.resume_at is not None and result.resume_at > ctx.now:
+            return StepOutcome("waiting", result.detail, resume_at=result.resume_at)
+        outcome = StepOutcome("succeeded", f"Waited until {ctx.now:%Y-%m-%d %H:%M} UTC.")
+        record(result, outcome)
+        return outcome
+    if result.status == StepResultStatus.RUNNING:
+        if not has_side_effect:
+            return None  # safe to redo (condition, delay)
+        outcome = StepOutcome("failed", INTERRUPTED)
+        record(result, outcome)
+        return outcome
+    return StepOutcome(result.status, result.detail)
+
+
+def record(result: StepResult, outcome: StepOutcome) -> None:
+    result.status = outcome.status
+    result.detail = outcome.detail
+    result.resume_at = outcome.resume_at
+    result.finished_at = None if outcome.status == "waiting" else timezone.now()
+    result.save(update_fields=["status", "detail", "resume_at", "finished_at"])

@@ -1,0 +1,121 @@
+"""The step kinds by type, and validation of a workflow's whole step list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .base import StepKind, check_event
+from .condition import ConditionStep
+from .delay import DelayStep
+from .http_request import HttpRequestStep
+from .send_email import SendEmailStep
+
+# Keys are workflows.models.StepType values (a test keeps them in step; importing the models
+# here would tie this package to the app registry and invite import cycles).
+STEP_KINDS: dict[str, StepKind] = {
+    kind.type: kind for kind in (ConditionStep(), SendEmailStep(), HttpRequestStep(), DelayStep())
+}
+MAX_STEPS_PER_WORKFLOW = 50
+_STEP_KEYS = ("type", "config")
+
+
+def get_kind(step_type: Any) -> StepKind:
+    """The kind for ``step_type`` (a StepType or its value); ``ValidationError`` if unknown."""
+    kind = STEP_KINDS.get(step_type) if isinstance(step_type, str) else None
+    if kind is None:
+        raise ValidationError(
+            "Unknown step type %(type)s; valid types: %(valid)s.",
+            code="invalid_step_type",
+            params={"type": repr(step_type), "valid": ", ".join(STEP_KINDS)},
+        )
+    return kind
+
+
+def validate_step(step_type: Any, config: Any, event_key: str) -> dict:
+    """The cleaned config of one step; ``ValidationError`` keyed by ``type`` or config field."""
+    try:
+        kind = get_kind(step_type)
+    except ValidationError as exc:
+        raise ValidationError({"type": exc}) from None
+    return kind.validate(config, event_key)
+
+
+class StepsValidationError(ValidationError):
+    """Problems in a step list.
+
+    As a Django ``ValidationError`` it is ``{"steps": ["Step 3 (Send email) · to: ...", ...]}``
+    (what a form or DRF shows as is). ``by_index`` keeps the structure: ``{2: {"config":
+    {"to": [...]}}}`` or ``{0: {"type": [...]}}``; ``as_list()`` gives DRF's list-serializer
+    shape, one dict per submitted step (``{}`` for the valid ones).
+    """
+
+    def __init__(self, by_index: dict[int, dict[str, Any]], labels: dict[int, str], count: int):
+        self.by_index = by_index
+        self.count = count
+        messages = []
+        for index, problems in sorted(by_index.items()):
+            prefix = f"Step {index + 1}" + (f" ({labels[index]})" if index in labels else "")
+            for where, text in _flatten(problems):
+                messages.append(f"{prefix} · {where}: {text}" if where else f"{prefix}: {text}")
+        super().__init__({"steps": [ValidationError("%(m)s", params={"m": m}) for m in messages]})
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [self.by_index.get(index, {}) for index in range(self.count)]
+
+
+def validate_steps(steps: Any, event_key: str) -> list[dict]:
+    """``[{"type", "config"}, ...]`` -> the same, cleaned, in order.
+
+    Raises ``ValidationError({"steps": ...})`` for a non-list or more than
+    ``MAX_STEPS_PER_WORKFLOW`` steps, and ``StepsValidationError`` for problems in steps.
+    Keys other than ``type`` and ``config`` (an id, a position) are ignored and not returned.
+    """
+    check_event(event_key)
+    if not isinstance(steps, list):
+        raise ValidationError({"steps": "must be a list of steps."})
+    if len(steps) > MAX_STEPS_PER_WORKFLOW:
+        raise ValidationError(
+            {"steps": f"at most {MAX_STEPS_PER_WORKFLOW} steps per workflow (got {len(steps)})."}
+        )
+    cleaned: list[dict] = []
+    errors: dict[int, dict[str, Any]] = {}
+    labels: dict[int, str] = {}
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            errors[index] = {NON_FIELD_ERRORS: ["must be an object with 'type' and 'config'."]}
+            continue
+        try:
+            kind = get_kind(step.get("type"))
+        except ValidationError as exc:
+            errors[index] = {"type": exc.messages}
+            continue
+        labels[index] = kind.label
+        try:
+            config = kind.validate(step.get("config"), event_key)
+        except ValidationError as exc:
+            errors[index] = {"config": _by_field(exc)}
+            continue
+        cleaned.append({"type": kind.type, "config": config})
+    if errors:
+        raise StepsValidationError(errors, labels, len(steps))
+    return cleaned
+
+
+def _by_field(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+
+
+def _flatten(problems: dict[str, Any]) -> list[tuple[str, str]]:
+    """``{"config": {"to": ["m"]}}`` -> ``[("to", "m")]``; ``{"type": ["m"]}`` -> same shape."""
+    flat = []
+    for key, value in problems.items():
+        if isinstance(value, dict):
+            for field, messages in value.items():
+                where = "" if field == NON_FIELD_ERRORS else field
+                flat.extend((where, message) for message in messages)
+        else:
+            where = "" if key == NON_FIELD_ERRORS else key
+            flat.extend((where, message) for message in value)
+    return flat

@@ -1,0 +1,160 @@
+"""The ``send_email`` step: one email through Django's configured backend (``EMAIL_URL``).
+
+Header safety: ``to`` and ``subject`` are rendered in the HEADER context (control characters,
+CR/LF included, removed from values and result), every rendered recipient must be one valid
+address, and a merge value can never add a recipient: each comma-separated item of ``to`` is
+one address, whatever its value contains.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.utils.html import strip_tags
+
+from workflows.merge_codes import RenderContext, normalize_code, render
+
+from .base import FieldErrors, StepContext, StepKind, StepOutcome, StepStatus, clean_text
+
+MAX_TO_LENGTH = 1000
+MAX_SUBJECT_LENGTH = 500
+MAX_BODY_LENGTH = 50_000
+MAX_RECIPIENTS = 50
+FORMATS = ("text", "html")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
+# Block-level ends become line breaks in the plain-text alternative of an HTML email.
+_BLOCK_END_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|ul|ol)\s*>", re.IGNORECASE)
+_BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
+
+
+class SendEmailStep(StepKind):
+    type = "send_email"
+    label = "Send email"
+    has_side_effect = True
+    fields = ("to", "subject", "body", "format")
+
+    def clean(self, config: dict, event_key: str, errors: FieldErrors) -> dict:
+        common = {"event_key": event_key, "errors": errors}
+        to = clean_text(config, "to", max_length=MAX_TO_LENGTH, **common)
+        if to and not errors.has("to"):
+            for message in _recipient_template_problems(to):
+                errors.add("to", message)
+        subject = clean_text(config, "subject", max_length=MAX_SUBJECT_LENGTH, **common)
+        if subject and _CONTROL_RE.search(subject):
+            errors.add("subject", "must be one line (no line breaks or control characters).")
+        body = clean_text(config, "body", max_length=MAX_BODY_LENGTH, strip=False, **common)
+        fmt = config.get("format") or "text"
+        if fmt not in FORMATS:
+            errors.add("format", f"must be one of {', '.join(FORMATS)}.")
+        return {"to": to, "subject": subject, "body": body, "format": fmt}
+
+    def execute(self, config: dict, ctx: StepContext) -> StepOutcome:
+        intended, problem = render_recipients(config["to"], ctx.merge_data)
+        if ctx.is_test:
+            if not ctx.test_recipient:
+                return _failed(
+                    "Test event: the email was not sent: your user has no email address."
+                )
+            recipients = [ctx.test_recipient]
+            real = f"it to {', '.join(intended)}" if problem is None else f"nothing: {problem}"
+            sent_note = (
+                f"Test event: sent only to you ({ctx.test_recipient}); "
+                f"a real event would have sent {real}"
+            )
+        elif problem is not None:
+            return _failed(f"Not sent. {problem}")
+        else:
+            recipients = intended
+            # The full address is shown: the run's merge data, on the same page, holds it too.
+            sent_note = f"Sent to {', '.join(recipients)}"
+
+        message = build_message(config, ctx.merge_data, recipients)
+        try:
+            sent = message.send(fail_silently=False)
+        except Exception as exc:  # any backend (SMTP, console, ...) may fail its own way
+            return _failed(f"Not sent: {_describe_error(exc)}")
+        if not sent:
+            return _failed("Not sent: the email backend accepted no message.")
+        return StepOutcome(StepStatus.SUCCEEDED, sent_note)
+
+
+def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | None]:
+    """The rendered addresses of ``to``, or a problem naming the template item at fault."""
+    recipients: list[str] = []
+    for item in _items(template):
+        address = render(item, merge_data, context=RenderContext.HEADER).strip()
+        if not address:
+            guest = " (guest customer?)" if "Customer" in item else ""
+            return [], f"The recipient '{item}' rendered empty{guest}."
+        try:
+            validate_email(address)
+        except ValidationError:
+            shown = address if len(address) <= 80 else address[:79] + "…"
+            return [], f"The recipient '{item}' rendered as '{shown}', not a valid email address."
+        if address.lower() not in (known.lower() for known in recipients):
+            recipients.append(address)
+    if not recipients:
+        return [], "There is no recipient."
+    if len(recipients) > MAX_RECIPIENTS:
+        return [], f"Too many recipients ({len(recipients)}); at most {MAX_RECIPIENTS}."
+    return recipients, None
+
+
+def build_message(
+    config: dict, merge_data: Any, recipients: list[str]
+) -> EmailMessage | EmailMultiAlternatives:
+    """The email for ``recipients``; values are rendered once, for where they go."""
+    subject = render(config["subject"], merge_data, context=RenderContext.HEADER)
+    sender = settings.DEFAULT_FROM_EMAIL
+    if config.get("format") == "html":
+        body = render(config["body"], merge_data, context=RenderContext.HTML)
+        message = EmailMultiAlternatives(subject, text_alternative(body), sender, recipients)
+        message.attach_alternative(body, "text/html")
+        return message
+    body = render(config["body"], merge_data, context=RenderContext.TEXT)
+    return EmailMessage(subject, body, sender, recipients)
+
+
+def text_alternative(html_body: str) -> str:
+    """A readable plain-text version of an HTML body (tags removed, entities decoded)."""
+    text = html.unescape(strip_tags(_BLOCK_END_RE.sub("\n", html_body)))
+    return _BLANK_LINES_RE.sub("\n\n", text).strip() + "\n"
+
+
+def _items(template: str) -> list[str]:
+    return [item.strip() for item in template.split(",")]
+
+
+def _recipient_template_problems(template: str) -> list[str]:
+    """Each comma-separated item must be one merge code or one valid address."""
+    problems = []
+    for item in _items(template):
+        if not item:
+            problems.append("has an empty recipient (check the commas).")
+        elif normalize_code(item) is None:
+            try:
+                validate_email(item)
+            except ValidationError:
+                problems.append(
+                    f"'{item}' is neither a valid email address nor a single merge code; "
+                    "separate recipients with commas."
+                )
+    return problems
+
+
+def _describe_error(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    password = getattr(settings, "EMAIL_HOST_PASSWORD", "")
+    if password:
+        text = text.replace(password, "********")  # belt and braces: never echo the secret
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _failed(detail: str) -> StepOutcome:
+    return StepOutcome(StepStatus.FAILED, detail)

@@ -71,6 +71,12 @@ def build_merge_data(event_key: str, resources: Resources) -> dict[str, JSONValu
     return {code: resolve_code(code, resources) for code in get_event(event_key).merge_codes}
 
 
+def in_event_order(event_key: str, merge_data: dict[str, JSONValue]) -> dict[str, JSONValue]:
+    """Stored merge data in the event's merge-code order (PostgreSQL's jsonb keeps no order)."""
+    codes = get_event(event_key).merge_codes
+    return {code: merge_data.get(code) for code in codes if code in merge_data}
+
+
 def resolve_code(code: str, resources: Resources) -> JSONValue:
     """The value at ``code``'s path, e.g. ``BigCommerce | Cart | currency | code`` ->
     ``cart["currency"]["code"]``; ``None`` if the resource or any key is missing."""

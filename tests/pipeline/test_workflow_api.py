@@ -2,6 +2,7 @@
 
 import pytest
 
+from integrations.events import get_event
 from integrations.subscriptions import subscription_for
 from tests.pipeline.conftest import delivery_body
 from workflows.models import Workflow
@@ -116,6 +117,8 @@ def test_runs_and_deliveries_read_back(
     run = api_client.get(f"/api/v1/runs/{runs['results'][0]['id']}/").json()
     assert run["status"] == "succeeded" and run["is_test"] is False
     assert run["merge_data"]["BigCommerce | Order | id"] == 251
+    # In the event's order, whatever the database did to the JSON keys
+    assert list(run["merge_data"]) == list(get_event("shipment_created").merge_codes)
     deliveries = api_client.get("/api/v1/bigcommerce/deliveries/").json()
     assert deliveries["count"] == 1
     d = deliveries["results"][0]

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import AccountScopedPrimaryKeyField
 from integrations.events import EVENTS
+from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
 from workflows.models import Initiator, SendOnceScope, StepResult, Workflow, WorkflowRun
@@ -105,6 +106,10 @@ class StepResultSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
+    merge_data = serializers.SerializerMethodField()
+
+    def get_merge_data(self, run) -> dict:
+        return in_event_order(run.workflow.event, run.merge_data)
 
     class Meta:
         model = WorkflowRun

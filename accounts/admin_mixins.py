@@ -80,3 +80,19 @@ class SuperuserOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+
+class AccountScopedInline:
+    """Mixin for inlines of account-scoped admins: same per-account role as the parent page."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin_user(request.user)

@@ -3,6 +3,8 @@
 See `.env.example` for the full list and README's configuration table.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -87,7 +89,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "test-db.sqlite3"}
+    # A file, not :memory:, so threads and subprocesses in tests share it; one per test process
+    # so parallel runs on one machine never clobber each other's database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": Path(tempfile.gettempdir()) / f"initiator-test-{os.getpid()}.sqlite3"
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

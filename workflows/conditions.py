@@ -66,7 +66,7 @@ def validate_condition(config: Any, event_key: str) -> dict[str, Any]:
         errors.append(_error(key, "unknown field; a condition has 'match' and 'rules'."))
 
     match = config.get("match", "all")
-    if match not in MATCH_MODES:
+    if not isinstance(match, str) or match not in MATCH_MODES:
         errors.append(_error("match", f"must be one of {_listing(MATCH_MODES)}."))
 
     rules = config.get("rules")
@@ -109,6 +109,8 @@ def _clean_rule(
             errors.append(_error(f"{where}.merge_code", message))
 
     operator = rule.get("operator")
+    if not isinstance(operator, str):
+        operator = None  # a list or object is as unknown as a misspelling
     if operator not in OPERATORS:
         errors.append(
             _error(f"{where}.operator", f"unknown operator; valid: {_listing(OPERATORS)}.")

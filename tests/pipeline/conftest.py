@@ -30,6 +30,8 @@ class FakeStore:
         self.customer_v2["id"] = 11
         self.cart["customer_id"] = 11
         self.failures: dict[str, list[int]] = {}
+        # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
+        rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v2/orders/\d+"), self._order)
         rsps.add_callback(

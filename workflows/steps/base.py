@@ -105,6 +105,8 @@ class FieldErrors:
 
     def add(self, field_name: str, message: str | ValidationError) -> None:
         error = message if isinstance(message, ValidationError) else _plain(message)
+        if hasattr(error, "error_dict"):  # a nested dict: keep its messages, flattened
+            error = ValidationError([_plain(text) for text in error.messages])
         self._errors.setdefault(field_name, []).extend(error.error_list)
 
     def has(self, field_name: str) -> bool:

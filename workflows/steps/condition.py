@@ -26,7 +26,7 @@ class ConditionStep(StepKind):
         # regroups its messages by config field, keeping their "rules[1].operator:" prefix.
         check_event(event_key)
         try:
-            return validate_condition(_hashable_choices(config), event_key)
+            return validate_condition(config, event_key)
         except ValidationError as exc:
             raise _by_field(exc) from None
 
@@ -35,26 +35,6 @@ class ConditionStep(StepKind):
         if matched:
             return StepOutcome(StepStatus.SUCCEEDED, f"Condition met. {explanation}")
         return StepOutcome(StepStatus.STOPPED, f"Condition not met; run stopped. {explanation}")
-
-
-def _hashable_choices(config: Any) -> Any:
-    """Work around conditions.validate_condition raising TypeError (not ValidationError) for a
-    list or object given as ``match`` or a rule's ``operator``: such a value becomes text that
-    is not a valid choice, so the usual "must be one of" message is reported."""
-    if not isinstance(config, dict):
-        return config
-    config = dict(config)
-    if not isinstance(config.get("match", "all"), str):
-        config["match"] = f"<{type(config['match']).__name__}>"
-    rules = config.get("rules")
-    if isinstance(rules, list):
-        config["rules"] = [
-            {**rule, "operator": f"<{type(rule['operator']).__name__}>"}
-            if isinstance(rule, dict) and not isinstance(rule.get("operator", ""), str)
-            else rule
-            for rule in rules
-        ]
-    return config
 
 
 def _by_field(exc: ValidationError) -> ValidationError:

@@ -141,8 +141,9 @@ def _recipient_template_problems(template: str) -> list[str]:
             try:
                 validate_email(item)
             except ValidationError:
+                shown = item if len(item) <= 80 else item[:79] + "…"
                 problems.append(
-                    f"'{item}' is neither a valid email address nor a single merge code; "
+                    f"'{shown}' is neither a valid email address nor a single merge code; "
                     "separate recipients with commas."
                 )
     return problems

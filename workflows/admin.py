@@ -1,0 +1,161 @@
+"""Admin for workflows (steps inline, merge-code reference) and runs (read-only, retry)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin_mixins import AccountScopedAdmin, AccountScopedInline, scoped_related_filter
+from integrations.events import EVENTS
+from workflows import runs, services
+from workflows.merge_codes import as_tag
+from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.steps.registry import validate_step
+
+
+class StepFormSet(BaseInlineFormSet):
+    """Each step's config is validated for the workflow's event, like the API and UI do."""
+
+    def clean(self):
+        super().clean()
+        event = self.instance.event
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            try:
+                form.cleaned_data["config"] = validate_step(
+                    form.cleaned_data.get("type"), form.cleaned_data.get("config"), event
+                )
+                form.instance.config = form.cleaned_data["config"]
+            except ValidationError as exc:
+                form.add_error("config", exc.messages)
+
+
+class StepInline(AccountScopedInline, admin.TabularInline):
+    model = Step
+    formset = StepFormSet
+    extra = 0
+    fields = ("position", "type", "config")
+    ordering = ("position",)
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(AccountScopedAdmin):
+    list_display = ("name", "event", "status", "authentication", "created_at")
+    list_filter = (
+        "status",
+        "event",
+        scoped_related_filter("authentication", "account"),
+    )
+    list_select_related = ("authentication",)
+    search_fields = ("name",)
+    inlines = [StepInline]
+    readonly_fields = ("merge_code_reference", "status", "created_by", "created_at")
+    scoped_related = {"authentication": "account", "account": "pk"}
+    actions = ["activate_selected", "pause_selected"]
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "name",
+            "event",
+            "authentication",
+            "send_once_scope",
+            "send_once_days",
+            "status",
+            "merge_code_reference",
+        ]
+        if request.user.is_superuser:
+            fields.insert(0, "account")
+        return fields
+
+    @admin.display(description="Merge codes of this event")
+    def merge_code_reference(self, obj):
+        if obj is None or not obj.event:
+            return "Save the workflow to see its event's merge codes."
+        codes = EVENTS[obj.event].merge_codes
+        return format_html(
+            "<details><summary>{} codes</summary><ul>{}</ul></details>",
+            len(codes),
+            format_html_join("", "<li><code>{}</code></li>", ((as_tag(c),) for c in codes)),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.account_id = request.user.account_id
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        services.subscription_of(obj)
+
+    def delete_model(self, request, obj):
+        services.delete_workflow(obj)
+
+    @admin.action(description="Activate selected workflows")
+    def activate_selected(self, request, queryset):
+        for workflow in queryset.select_related("authentication"):
+            services.activate(workflow)
+        self.message_user(request, f"Activated {queryset.count()} workflow(s).", messages.SUCCESS)
+
+    @admin.action(description="Pause selected workflows")
+    def pause_selected(self, request, queryset):
+        for workflow in queryset.select_related("authentication"):
+            services.pause(workflow)
+        self.message_user(request, f"Paused {queryset.count()} workflow(s).", messages.SUCCESS)
+
+
+class StepResultInline(AccountScopedInline, admin.TabularInline):
+    model = StepResult
+    extra = 0
+    fields = ("position", "type", "status", "detail", "started_at", "finished_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkflowRun)
+class WorkflowRunAdmin(AccountScopedAdmin):
+    account_path = "workflow__account"
+    list_display = ("id", "workflow", "status", "is_test", "created_at", "finished_at")
+    list_filter = ("status", "is_test", scoped_related_filter("workflow", "account"))
+    list_select_related = ("workflow",)
+    inlines = [StepResultInline]
+    readonly_fields = [
+        "workflow",
+        "delivery",
+        "status",
+        "is_test",
+        "triggered_by",
+        "merge_data",
+        "subject_key",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry selected failed runs")
+    def retry_failed(self, request, queryset):
+        retried = 0
+        for run in queryset:
+            try:
+                runs.retry(run)
+                retried += 1
+            except runs.NotRetryable as exc:
+                self.message_user(request, f"Run #{run.pk}: {exc}", messages.WARNING)
+        if retried:
+            self.message_user(request, f"Retried {retried} run(s).", messages.SUCCESS)

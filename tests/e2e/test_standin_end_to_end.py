@@ -1,0 +1,146 @@
+"""The whole path against the BigCommerce stand-in, as an external system would drive it:
+credentials verified, hook registered, deliveries fired by "BigCommerce" at the registered URL
+with the registered headers, runs and merge data read back over the API."""
+
+import pytest
+import requests
+from rest_framework.authtoken.models import Token
+
+from integrations.standin import StandIn
+
+STORE, TOKEN = "standin", "standin-token"
+
+
+@pytest.fixture
+def standin(settings, live_server):
+    with StandIn(port=0, stores={STORE: TOKEN}) as server:
+        settings.BIGCOMMERCE_API_BASE_URL = server.base_url
+        settings.PUBLIC_BASE_URL = live_server.url
+        settings.WEBHOOK_ALLOW_HTTP = True
+        yield server
+
+
+@pytest.fixture
+def api(live_server, manager):
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["Authorization"] = f"Token {Token.objects.create(user=manager).key}"
+    base = live_server.url + "/api/v1/"
+
+    def call(method, path, **kwargs):
+        return session.request(method, base + path, timeout=30, **kwargs)
+
+    yield call
+    session.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("event", "scope", "data", "order_code"),
+    [
+        (
+            "shipment_created",
+            "store/shipment/created",
+            {"type": "shipment", "id": 7, "orderId": 251},
+            251,
+        ),
+        (
+            "cart_converted",
+            "store/cart/converted",
+            {"type": "cart", "id": "d30016e2-23c0-4a90-884f-2e92ac135476", "orderId": "252"},
+            252,
+        ),
+        ("cart_abandoned", "store/cart/abandoned", None, None),
+    ],
+)
+def test_event_round_trip_through_the_standin(standin, api, event, scope, data, order_code):
+    # Given credentials BigCommerce (the stand-in) accepts
+    auth = api(
+        "POST",
+        "bigcommerce/authentications/",
+        json={
+            "name": "Stand-in store",
+            "store_hash": STORE,
+            "client_id": "standin-client",
+            "access_token": TOKEN,
+        },
+    )
+    assert auth.status_code == 201, auth.text
+    assert auth.json()["store_name"]
+    # And an active workflow on the event
+    wf = api(
+        "POST",
+        "workflows/",
+        json={
+            "name": f"On {event}",
+            "initiator": {
+                "type": "bigcommerce",
+                "event": event,
+                "authentication": auth.json()["id"],
+            },
+        },
+    ).json()
+    activated = api("POST", f"workflows/{wf['id']}/activate/").json()
+    assert activated["subscription"]["status"] == "registered", activated["subscription"]
+    (hook,) = standin.hooks(STORE)
+    assert hook["destination"] == activated["subscription"]["webhook_url"]
+    assert hook["scope"] == scope and hook["is_active"]
+
+    # When BigCommerce fires the event twice (a redelivery has the same hash)
+    first = standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
+    again = standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
+    assert [r["status"] for r in first + again] == [200, 200]
+
+    # Then one delivery, one run, with the event's merge data fetched from the store
+    deliveries = api("GET", "bigcommerce/deliveries/").json()
+    assert deliveries["count"] == 1
+    assert deliveries["results"][0]["status"] == "processed"
+    runs = api("GET", f"workflows/{wf['id']}/runs/").json()
+    assert runs["count"] == 1
+    run = runs["results"][0]
+    assert run["status"] == "succeeded"
+    expected = {"shipment_created": 104, "cart_converted": 106, "cart_abandoned": 30}[event]
+    assert len(run["merge_data"]) == expected
+    if order_code:
+        assert run["merge_data"]["BigCommerce | Order | id"] == order_code
+
+    # When the last workflow is paused, the hook is removed from the store
+    api("POST", f"workflows/{wf['id']}/pause/")
+    assert standin.hooks(STORE) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forged_delivery_without_the_registered_header_is_refused(standin, api, live_server):
+    auth = api(
+        "POST",
+        "bigcommerce/authentications/",
+        json={
+            "name": "S",
+            "store_hash": STORE,
+            "client_id": "c",
+            "access_token": TOKEN,
+        },
+    ).json()
+    wf = api(
+        "POST",
+        "workflows/",
+        json={
+            "name": "W",
+            "initiator": {
+                "type": "bigcommerce",
+                "event": "shipment_created",
+                "authentication": auth["id"],
+            },
+        },
+    ).json()
+    url = api("POST", f"workflows/{wf['id']}/activate/").json()["subscription"]["webhook_url"]
+    body = {
+        "scope": "store/shipment/created",
+        "store_id": "1",
+        "hash": "f",
+        "producer": f"stores/{STORE}",
+        "data": {"type": "shipment", "id": 1, "orderId": 2},
+    }
+    forged = requests.post(url, json=body, headers={"X-Webhook-Secret": "guess"}, timeout=10)
+    assert forged.status_code == 401
+    assert api("GET", "bigcommerce/deliveries/").json()["count"] == 0

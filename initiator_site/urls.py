@@ -16,6 +16,9 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("integrations.urls")),
+    path("", include("workflows.ui.urls")),
+    path("", include("integrations.ui.urls")),
+    path("", include("accounts.ui.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

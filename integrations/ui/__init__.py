@@ -1,0 +1,1 @@
+"""Web UI for BigCommerce authentications (list, create, rotate token, verify, delete)."""

@@ -1,0 +1,111 @@
+"""Real headless Chromium (Debian's ``chromium``) driven by Playwright against ``live_server``.
+
+Run with ``pytest -m browser tests/browser``. Only loopback traffic: the browser talks to the
+live server, the app talks to the BigCommerce stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+# body are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+STORE, TOKEN = "standin", "standin-token"
+PASSWORD = "correct-horse-battery-staple"  # tests.conftest.make_user's
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def standin(settings, live_server):
+    """The BigCommerce stand-in on a free loopback port; webhooks point at the live server."""
+    from integrations.standin import StandIn
+
+    with StandIn(port=0, stores={STORE: TOKEN}) as server:
+        settings.BIGCOMMERCE_API_BASE_URL = server.base_url
+        settings.PUBLIC_BASE_URL = live_server.url
+        settings.WEBHOOK_ALLOW_HTTP = True
+        yield server
+
+
+@pytest.fixture
+def shot():
+    """shot(page, name, full_page=True): a screenshot in test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name, full_page=True):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+    return take
+
+
+@pytest.fixture
+def login(live_server):
+    def log_in(page, user):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/workflows/")
+
+    return log_in
+
+
+UNLABELLED_FIELDS_JS = """
+() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => !['hidden', 'submit', 'button'].includes(el.type))
+  .filter(el => !el.labels || el.labels.length === 0)
+  .map(el => el.name || el.id)
+"""
+OVERFLOW_JS = "() => document.documentElement.scrollWidth - window.innerWidth"

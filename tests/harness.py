@@ -1,0 +1,172 @@
+"""Real processes for multi-process tests and benchmarks: gunicorn, qcluster, the stand-in.
+
+Children share the test database (and Redis, when REDIS_URL is set) and the test process's
+secrets, and listen on loopback only. Every wait is bounded; every child is stopped on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The URL of the database this test process uses right now (the test database)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="initiator_site.settings",
+        DATABASE_URL=database_url(),
+        SECRET_KEY=settings.SECRET_KEY,
+        FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
+        DEBUG="true",
+        PUBLIC_BASE_URL=settings.PUBLIC_BASE_URL,
+        WEBHOOK_ALLOW_HTTP="true" if settings.WEBHOOK_ALLOW_HTTP else "false",
+        BIGCOMMERCE_API_BASE_URL=settings.BIGCOMMERCE_API_BASE_URL,
+        EMAIL_URL="consolemail://",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float, interval: float = 0.1, what: str = ""
+):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+class Child:
+    """One child process with its output in a log file (read it when a test fails)."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
+        self.name = name
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self._log.close()
+
+    def __enter__(self) -> Child:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), *args]
+
+
+def start_qcluster(env: dict[str, str], log_dir: Path, name: str = "qcluster") -> Child:
+    child = Child(name, manage("qcluster"), env, log_dir)
+    wait_until(
+        lambda: "ready for work" in child.log() or not child.alive(), 60, what=f"{name} start"
+    )
+    if not child.alive():
+        raise RuntimeError(f"{name} exited:\n{child.log()[-3000:]}")
+    return child
+
+
+def start_gunicorn(
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    port: int | None = None,
+    wsgi: str = "initiator_site.wsgi:application",
+    name: str = "gunicorn",
+) -> tuple[Child, str]:
+    port = port or free_port()
+    args = [
+        str(BIN / "gunicorn"),
+        wsgi,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--log-level",
+        "warning",
+    ]
+    child = Child(name, args, env, log_dir)
+    url = f"http://127.0.0.1:{port}"
+
+    def up():
+        if not child.alive():
+            raise RuntimeError(f"{name} exited:\n{child.log()[-3000:]}")
+        try:
+            return requests.get(url + "/healthz/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(up, 60, what=f"{name} on {url}")
+    return child, url

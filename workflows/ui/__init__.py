@@ -1,0 +1,1 @@
+"""Web UI for workflows: the setup wizard, the workflow page with its steps editor, runs."""

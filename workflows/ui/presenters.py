@@ -1,0 +1,77 @@
+"""Read-only views of workflows for templates: step summaries, subscription status, values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR
+from integrations.subscriptions import registration_problem, webhook_url
+from workflows.conditions import MATCH_MODES, OPERATORS, VALUELESS_OPERATORS
+from workflows.merge_codes import format_value
+from workflows.steps.delay import describe
+
+_PREFIX = MERGE_CODE_PREFIX + MERGE_CODE_SEPARATOR
+
+
+def short_code(code: str) -> str:
+    """``BigCommerce | Order | id`` -> ``Order | id``."""
+    return code.removeprefix(_PREFIX)
+
+
+def merge_code_groups(event) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``[("Customer", [(code, "email"), ...]), ("Order", ...)]`` in the event's order."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code in event.merge_codes:
+        resource, _sep, field = short_code(code).partition(MERGE_CODE_SEPARATOR)
+        groups.setdefault(resource, []).append((code, field))
+    return list(groups.items())
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def step_summary(step_type: str, config: dict) -> str:
+    """One line saying what a step does."""
+    if step_type == "condition":
+        rules = []
+        for rule in config.get("rules") or []:
+            operator = rule.get("operator", "")
+            value = "" if operator in VALUELESS_OPERATORS else f" “{_clip(rule.get('value'), 30)}”"
+            rules.append(
+                f"{short_code(rule.get('merge_code', ''))} {OPERATORS.get(operator)}{value}"
+            )
+        return f"Continue when {MATCH_MODES.get(config.get('match'), '')}: " + "; ".join(rules)
+    if step_type == "send_email":
+        return f"To {_clip(config.get('to'), 60)} · “{_clip(config.get('subject'), 60)}”"
+    if step_type == "http_request":
+        return f"{config.get('method', 'POST')} {_clip(config.get('url'), 80)}"
+    if step_type == "delay":
+        return f"Wait {describe(config.get('amount'), config.get('unit', 'days'))}"
+    return ""
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    url: str | None
+    status: str
+    status_label: str
+    detail: str
+    last_healthy_at: object
+
+
+def subscription_view(sub) -> SubscriptionView:
+    """The webhook URL, its status and why it is not registered (if it is not)."""
+    url = webhook_url(sub)
+    detail = sub.status_detail
+    if sub.status != "registered" and not detail:
+        detail = registration_problem(url) or (
+            "Activate the workflow to register this webhook with BigCommerce."
+        )
+    return SubscriptionView(url, sub.status, sub.get_status_display(), detail, sub.last_healthy_at)
+
+
+def value_text(value) -> str:
+    """A merge-data value as the steps would render it (null shown by the template)."""
+    return format_value(value)

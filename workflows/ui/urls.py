@@ -1,0 +1,28 @@
+from django.urls import path
+
+from workflows.ui import runs, steps, views, wizard
+
+app_name = "workflows"
+
+step = "workflows/<int:pk>/steps/<int:position>/"
+urlpatterns = [
+    path("workflows/", views.workflow_list, name="list"),
+    path("workflows/new/", wizard.start, name="new"),
+    path("workflows/new/name/", wizard.name_step, name="new-name"),
+    path("workflows/new/initiator/", wizard.initiator_step, name="new-initiator"),
+    path("workflows/new/event/", wizard.event_step, name="new-event"),
+    path("workflows/new/overview/", wizard.overview_step, name="new-overview"),
+    path("workflows/new/authentication/", wizard.authentication_step, name="new-authentication"),
+    path("workflows/<int:pk>/", views.workflow_detail, name="detail"),
+    path("workflows/<int:pk>/settings/", views.workflow_settings, name="settings"),
+    path("workflows/<int:pk>/activate/", views.workflow_activate, name="activate"),
+    path("workflows/<int:pk>/pause/", views.workflow_pause, name="pause"),
+    path("workflows/<int:pk>/test/", views.workflow_test, name="test"),
+    path("workflows/<int:pk>/delete/", views.workflow_delete, name="delete"),
+    path("workflows/<int:pk>/steps/add/<str:step_type>/", steps.step_add, name="step-add"),
+    path(step + "edit/", steps.step_edit, name="step-edit"),
+    path(step + "move/", steps.step_move, name="step-move"),
+    path(step + "delete/", steps.step_delete, name="step-delete"),
+    path("runs/<int:pk>/", runs.run_detail, name="run"),
+    path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
+]

@@ -1,0 +1,125 @@
+"""Workflow list and workflow page (with settings, activate/pause, test event, delete)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.scoping import scope_queryset
+from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
+from integrations.events import get_event
+from workflows import services
+from workflows.models import Workflow, WorkflowRun
+from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
+from workflows.ui.forms import WorkflowSettingsForm
+from workflows.ui.presenters import merge_code_groups, step_summary, subscription_view
+
+WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
+LIST_PAGE_SIZE = 50
+RUNS_PAGE_SIZE = 20
+
+
+def get_workflow(request, pk):
+    return scoped_or_404(WORKFLOWS, request, pk=pk)
+
+
+@require_GET
+@login_required
+def workflow_list(request):
+    last_run = WorkflowRun.objects.filter(workflow=OuterRef("pk")).order_by("-created_at", "-id")
+    workflows = scope_queryset(WORKFLOWS, request.user).annotate(
+        last_run_id=Subquery(last_run.values("pk")[:1]),
+        last_run_status=Subquery(last_run.values("status")[:1]),
+        last_run_at=Subquery(last_run.values("created_at")[:1]),
+    )
+    page = Paginator(workflows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "workflows/list.html", {"page": page, "workflows": page.object_list})
+
+
+def render_workflow_page(request, workflow, *, step_form=None, editing=None, settings_form=None):
+    """The workflow page; ``step_form`` (with ``editing``: a position, or None when adding) shows
+    the steps editor's form inline."""
+    steps = list(workflow.steps.order_by("position"))
+    runs = WorkflowRun.objects.filter(workflow=workflow).order_by("-created_at", "-id")
+    manage = can_manage(request.user)
+    event = get_event(workflow.event)
+    context = {
+        "workflow": workflow,
+        "event": event,
+        "steps": [(step, step_summary(step.type, step.config)) for step in steps],
+        "step_kinds": STEP_KINDS.values(),
+        "can_add_step": len(steps) < MAX_STEPS_PER_WORKFLOW,
+        "subscription": subscription_view(services.subscription_of(workflow)),
+        "runs_page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("runs")),
+        "can_manage": manage,
+        "step_form": step_form,
+        "editing": editing,
+        "merge_groups": merge_code_groups(event),
+        "settings_form": settings_form
+        or (WorkflowSettingsForm(workflow=workflow) if manage else None),
+    }
+    return render(request, "workflows/detail.html", context)
+
+
+@require_GET
+@login_required
+def workflow_detail(request, pk):
+    return render_workflow_page(request, get_workflow(request, pk))
+
+
+@require_POST
+@manager_required
+def workflow_settings(request, pk):
+    workflow = get_workflow(request, pk)
+    form = WorkflowSettingsForm(request.POST, workflow=workflow)
+    if not form.is_valid():
+        return render_workflow_page(request, workflow, settings_form=form)
+    services.update_workflow(workflow, **form.cleaned_data)
+    messages.success(request, "Settings saved.")
+    return redirect("workflows:detail", pk=workflow.pk)
+
+
+@require_POST
+@manager_required
+def workflow_activate(request, pk):
+    workflow = services.activate(get_workflow(request, pk))
+    sub = subscription_view(services.subscription_of(workflow))
+    if sub.status == "registered":
+        messages.success(request, "Workflow activated; BigCommerce will deliver its events.")
+    else:
+        messages.warning(
+            request, f"Workflow activated, but the webhook is not registered: {sub.detail}"
+        )
+    return redirect("workflows:detail", pk=workflow.pk)
+
+
+@require_POST
+@manager_required
+def workflow_pause(request, pk):
+    services.pause(get_workflow(request, pk))
+    messages.success(request, "Workflow paused: new events no longer start it.")
+    return redirect("workflows:detail", pk=pk)
+
+
+@require_POST
+@manager_required
+def workflow_test(request, pk):
+    """Run the workflow now on sample data of its event, then show the run."""
+    run = services.run_test_event(get_workflow(request, pk), request.user)
+    messages.info(request, "Test event sent with sample data (delays skipped, emails to you).")
+    return redirect("workflows:run", pk=run.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def workflow_delete(request, pk):
+    workflow = get_workflow(request, pk)
+    if request.method == "POST":
+        services.delete_workflow(workflow)
+        messages.success(request, f"Workflow “{workflow.name}” deleted.")
+        return redirect("workflows:list")
+    return render(request, "workflows/delete.html", {"workflow": workflow})

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_q.conf import Conf
 
 from integrations.events import get_event
 from integrations.models import WebhookDelivery, WebhookSubscription
@@ -101,7 +102,10 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
                 # sweeper will hand it out again.
                 next_attempt_at=now + timezone.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
             )
-            transaction.on_commit(lambda: enqueue(delivery.pk))
+            if enqueues_in_transaction():
+                enqueue(delivery.pk)
+            else:
+                transaction.on_commit(lambda: enqueue(delivery.pk))
     except IntegrityError:
         existing = WebhookDelivery.objects.filter(subscription=sub, hash=payload.hash).first()
         if existing is None:  # not a duplicate after all: let it surface
@@ -110,10 +114,18 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
     return Accepted(delivery.pk, duplicate=False)
 
 
+def enqueues_in_transaction() -> bool:
+    """With the ORM broker on the default database, the task row can commit atomically with the
+    delivery: one commit instead of two, and never a stored delivery without its task. Other
+    brokers (Redis), and tasks run inline, must wait for the commit."""
+    return settings.Q_CLUSTER.get("orm") == "default" and not Conf.SYNC
+
+
 def enqueue(delivery_id: int) -> None:
     """Hand a stored delivery to the task cluster. A failure here loses nothing: the row is
     stored and the sweeper re-enqueues it after its lease."""
     try:
-        import_string(settings.DELIVERY_ENQUEUE)(delivery_id)
+        with transaction.atomic():  # a savepoint: a failed enqueue can't spoil the delivery
+            import_string(settings.DELIVERY_ENQUEUE)(delivery_id)
     except Exception:
         logger.exception("Could not enqueue delivery %s; the sweeper will pick it up", delivery_id)

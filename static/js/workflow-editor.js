@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var lastField = null;
+  if (document.activeElement && document.activeElement.matches("[data-merge-target]")) {
+    lastField = document.activeElement;  // focused before this script ran
+  }
 
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-merge-target]")) {

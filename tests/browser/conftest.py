@@ -85,7 +85,9 @@ def shot():
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(page, name, full_page=True):
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+        """``page`` may be a locator (then ``full_page`` must be None): the element only."""
+        options = {} if full_page is None else {"full_page": full_page}
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), **options)
 
     return take
 

@@ -110,12 +110,14 @@ def test_test_event_shows_a_run_with_merge_data(page, live_server, workflow, man
     login(page, manager)
     page.goto(f"{live_server.url}/workflows/{workflow.pk}/")
     page.get_by_role("link", name="+ Send email").click()
+    insert = page.get_by_role("button", name="Insert at cursor")
+    expect(insert).to_be_visible()  # shown by the script: the picker is live
     page.get_by_label("To", exact=True).fill("[BigCommerce | Customer | email]")
     subject = page.get_by_label("Subject")
     subject.fill("Thanks, ")
     # The merge-code picker inserts at the cursor of the field last focused.
     page.get_by_label("Merge code", exact=True).select_option(SUBJECT_TAG)
-    page.get_by_role("button", name="Insert at cursor").click()
+    insert.click()
     expect(subject).to_have_value(f"Thanks, {SUBJECT_TAG}")
     page.get_by_label("Body", exact=True).fill("How was order [BigCommerce | Order | id]?")
     assert_tidy(page)
@@ -210,6 +212,9 @@ def test_pages_fit_a_phone(phone, live_server, workflow, manager, login, shot):
         assert_tidy(phone)
         shot(phone, name)
         shot(phone, f"{name}-top", full_page=False)
+    phone.goto(f"{live_server.url}/workflows/{workflow.pk}/steps/0/edit/")
+    shot(phone.locator("#step-form"), "phone-step-condition-form", full_page=None)
+    phone.goto(f"{live_server.url}/workflows/new/")
     # The rest of the wizard, too.
     phone.get_by_label("Workflow name").fill("Phone flow")
     phone.get_by_role("button", name="Next").click()

@@ -19,11 +19,11 @@ def short_code(code: str) -> str:
 
 
 def merge_code_groups(event) -> list[tuple[str, list[tuple[str, str]]]]:
-    """``[("Customer", [(code, "email"), ...]), ("Order", ...)]`` in the event's order."""
+    """``[("Customer", [(code, "Customer | email"), ...]), ("Order", ...)]``, event order."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for code in event.merge_codes:
-        resource, _sep, field = short_code(code).partition(MERGE_CODE_SEPARATOR)
-        groups.setdefault(resource, []).append((code, field))
+        label = short_code(code)
+        groups.setdefault(label.split(MERGE_CODE_SEPARATOR, 1)[0], []).append((code, label))
     return list(groups.items())
 
 

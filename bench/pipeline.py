@@ -1,0 +1,117 @@
+"""Pipeline: a backlog of deliveries drained by one task cluster of W workers, the stand-in
+adding 50 ms per BigCommerce call; calls per delivery, throughput and the cluster's memory."""
+
+from __future__ import annotations
+
+import time
+
+from bench import fixtures, procstats
+from tests import harness
+
+HEADERS = {"Content-Type": "application/json", "User-Agent": "Bigcommerce-Webhooks-bench"}
+
+
+def progress(tag: str) -> dict:
+    from integrations.models import WebhookDelivery
+    from workflows.models import WorkflowRun
+
+    deliveries = WebhookDelivery.objects.filter(hash__startswith=f"{tag}-")
+    runs = WorkflowRun.objects.filter(delivery__hash__startswith=f"{tag}-")
+    return {
+        "processed": deliveries.filter(status="processed").count(),
+        "runs_finished": runs.filter(finished_at__isnull=False).count(),
+    }
+
+
+def store_backlog(sub, tag: str, count: int) -> None:
+    """The deliveries, through the receiver's own store-then-enqueue code."""
+    from integrations import receiver
+
+    for n in range(count):
+        body = fixtures.shipment_body(f"{tag}-{n}", fixtures.order_id_for(7 * n + 3))
+        receiver.store(sub, body.encode(), HEADERS)
+
+
+def summarize(tag: str, t0, count: int, active: int) -> dict:
+    from django.db.models import Max
+
+    from integrations.models import WebhookDelivery
+    from workflows.models import WorkflowRun
+
+    deliveries = WebhookDelivery.objects.filter(hash__startswith=f"{tag}-")
+    runs = WorkflowRun.objects.filter(delivery__hash__startswith=f"{tag}-")
+    last_delivery = deliveries.aggregate(t=Max("processed_at"))["t"]
+    last_run = runs.aggregate(t=Max("finished_at"))["t"]
+    fanned = (last_delivery - t0).total_seconds() if last_delivery else None
+    drained = (last_run - t0).total_seconds() if last_run else None
+    return {
+        "fanout_seconds": round(fanned, 3) if fanned else None,
+        "drain_seconds": round(drained, 3) if drained else None,
+        "deliveries_per_s_fanned_out": round(count / fanned, 2) if fanned else None,
+        "deliveries_per_s": round(count / drained, 2) if drained else None,
+        "runs_per_s": round(count * active / drained, 1) if drained else None,
+        "delivery_statuses": _counts(deliveries, "status"),
+        "run_statuses": _counts(runs, "status"),
+    }
+
+
+def _counts(queryset, field: str) -> dict[str, int]:
+    from django.db.models import Count
+
+    return {row[field]: row["n"] for row in queryset.values(field).annotate(n=Count("pk"))}
+
+
+def run(sub, workflows, active: int, standin, env, log_dir, cfg: dict) -> dict:
+    """Drain `cfg["deliveries"][active]` deliveries with `active` workflows listening."""
+    from django.utils import timezone
+
+    count, workers = cfg["deliveries"][active], cfg["workers"]
+    tag = f"pipe{active}"
+    fixtures.set_active(workflows, active)
+    cluster = harness.start_qcluster(env, log_dir, name=f"qcluster-{active}wf")
+    timed_out = False
+    try:
+        standin.reset_stats()
+        with procstats.PeakSampler(cluster.pid) as memory:
+            cpu0, t0 = procstats.cpu_times(), timezone.now()
+            store_backlog(sub, tag, count)
+            want = {"processed": count, "runs_finished": count * active}
+            try:
+                harness.wait_until(
+                    lambda: progress(tag) == want, cfg["drain_timeout"], 0.25, "the drain"
+                )
+            except TimeoutError:
+                timed_out = True
+            cpu = procstats.busy_percent(cpu0, procstats.cpu_times())
+    finally:
+        cluster.stop()
+    calls = standin.stats()
+    result = summarize(tag, t0, count, active)
+    per_delivery = calls["total"] / count
+    bound = workers / (per_delivery * standin.latency_ms / 1000) if per_delivery else None
+    result.update(
+        workflows=active,
+        deliveries=count,
+        workers=workers,
+        timed_out=timed_out,
+        bigcommerce_calls=calls,
+        calls_per_delivery=round(per_delivery, 3),
+        io_bound_per_s=round(bound, 1) if bound else None,
+        achieved_fraction=(
+            round(result["deliveries_per_s"] / bound, 3)
+            if bound and result["deliveries_per_s"]
+            else None
+        ),
+        cpu_busy_percent=cpu,
+        peak_rss_mib=round(memory.peak["rss"] / 1024, 1),
+        peak_pss_mib=round(memory.peak["pss"] / 1024, 1),
+        sum_vmhwm_mib=round(memory.peak["hwm"] / 1024, 1),
+        cluster_processes=memory.peak["processes"],
+    )
+    print(
+        f"bench:   {active} workflow(s): {result['deliveries_per_s']} deliveries/s "
+        f"({result['achieved_fraction']} of the I/O bound {result['io_bound_per_s']}/s), "
+        f"{result['calls_per_delivery']} calls/delivery, peak RSS {result['peak_rss_mib']} MiB",
+        flush=True,
+    )
+    return result

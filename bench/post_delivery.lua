@@ -1,0 +1,47 @@
+-- wrk script: POST a BigCommerce-shaped shipment delivery, a unique `hash` per request.
+-- Argument: the hash prefix. Environment: BENCH_SECRET_HEADER and BENCH_SECRET (sent as a header).
+-- Prints one line "BENCHJSON {...}" with the counts and latency percentiles (microseconds).
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function init(args)
+  prefix = args[1] or "bench"
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["User-Agent"] = "Bigcommerce-Webhooks-bench"
+  local name = os.getenv("BENCH_SECRET_HEADER")
+  if name then
+    wrk.headers[name] = os.getenv("BENCH_SECRET")
+  end
+end
+
+function request()
+  counter = counter + 1
+  -- A registered customer's order (the stand-in makes ids that are multiples of 10 guests').
+  local order = 1 + (tid * 104729 + counter) % 899990
+  if order % 10 == 0 then
+    order = order + 1
+  end
+  local body = string.format(
+    '{"scope":"store/shipment/created","store_id":"1025646","data":{"type":"shipment",' ..
+    '"id":%d,"orderId":%d},"hash":"%s-%d-%d","created_at":1561482857,' ..
+    '"producer":"stores/standin"}',
+    counter, order, prefix, tid, counter)
+  return wrk.format(nil, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"errors":{"connect":%d,"read":%d,' ..
+    '"write":%d,"status":%d,"timeout":%d},"latency_us":{"p50":%d,"p90":%d,"p99":%d,' ..
+    '"max":%d,"mean":%.1f}}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end

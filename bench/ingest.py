@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bench import loadgen
+from bench import loadgen, procstats
 
 VIEWS = [
     ("a", "bare Django view, 200", "/bench/bare/"),
@@ -43,9 +43,11 @@ def run(sub, base_url: str, cfg: dict, tag: str) -> dict:
         loadgen.run(cfg["wrk"], url, f"{tag}w{key}", **{**load, "seconds": cfg["warmup"]})
         time.sleep(0.5)  # let the warm-up's last requests finish
         prefix = f"{tag}m{key}"
+        cpu0 = procstats.cpu_times()
         result = loadgen.run(cfg["wrk"], url, prefix, **load)
+        cpu = procstats.busy_percent(cpu0, procstats.cpu_times())
         time.sleep(0.5)  # requests still in flight when the client stopped
-        result.update(key=key, label=label, rows=stored_rows(key, prefix))
+        result.update(key=key, label=label, rows=stored_rows(key, prefix), cpu_busy_percent=cpu)
         results[key] = result
         print(
             f"bench:   ({key}) {label}: {result['rps']} req/s, p50 {result['latency_ms']['p50']}"

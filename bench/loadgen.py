@@ -104,7 +104,9 @@ def _run_python(url, prefix, seconds, connections, headers) -> dict:
             body = shipment_body(f"{prefix}-{tid}-{n}", order_id_for(tid * 104729 + n))
             start = time.perf_counter()
             try:
-                conn.request("POST", parts.path, body, {**headers, "Content-Type": "application/json"})
+                conn.request(
+                    "POST", parts.path, body, {**headers, "Content-Type": "application/json"}
+                )
                 resp = conn.getresponse()
                 resp.read()
             except (OSError, http.client.HTTPException):

@@ -3,8 +3,6 @@ adding 50 ms per BigCommerce call; calls per delivery, throughput and the cluste
 
 from __future__ import annotations
 
-import time
-
 from bench import fixtures, procstats
 from tests import harness
 

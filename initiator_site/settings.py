@@ -192,6 +192,9 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Task queue",
     "sync": env.bool("Q_SYNC", default=False),
+    # Several cluster nodes may share a broker; exactly one should run the scheduler (the
+    # periodic sweeper and hook health check). Set Q_SCHEDULER=false on the others.
+    "scheduler": env.bool("Q_SCHEDULER", default=True),
     "poll": 0.2,
 }
 if REDIS_URL:

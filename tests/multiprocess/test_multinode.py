@@ -21,7 +21,8 @@ def test_two_clusters_drain_a_burst_exactly_once(env, standin, standin_workflow,
     wf, sub = standin_workflow
     web, url = harness.start_gunicorn(env, log_dir)
     node_a = harness.start_qcluster(env, log_dir, "node-a")
-    node_b = harness.start_qcluster(env, log_dir, "node-b")
+    # As in production: only one node runs the scheduler
+    node_b = harness.start_qcluster({**env, "Q_SCHEDULER": "false"}, log_dir, "node-b")
     try:
         # When a burst of deliveries arrives from concurrent clients
         hook_url = f"{url}/webhooks/bigcommerce/{sub.uuid}/"
@@ -60,5 +61,7 @@ def test_two_clusters_drain_a_burst_exactly_once(env, standin, standin_workflow,
     assert sent == BURST
     # And both nodes took part
     assert "processing delivery-" in node_a.log() and "processing delivery-" in node_b.log()
+    # Only node A ran schedules
+    assert "from schedule" not in node_b.log()
     # BigCommerce was asked the minimum: an order and a customer per delivery
     assert standin.stats()["total"] <= 2 * BURST

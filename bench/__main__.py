@@ -1,0 +1,65 @@
+"""`python -m bench` (`make bench`): every topology in its own process, then one report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import config, fixtures, loadgen, report
+
+ROOT = Path(__file__).resolve().parents[1]
+TOPOLOGY_TIMEOUT = 240  # seconds; a topology normally takes about two minutes
+
+
+def run_topology(key: str, cfg: dict) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{key}.json"
+        args = [sys.executable, "-m", "bench.topology", key, json.dumps(cfg), str(out)]
+        try:
+            done = subprocess.run(args, cwd=ROOT, timeout=TOPOLOGY_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return {"error": f"did not finish in {TOPOLOGY_TIMEOUT} s"}
+        if done.returncode or not out.exists():
+            return {"error": f"failed (exit {done.returncode}); see the output above"}
+        return json.loads(out.read_text())
+
+
+def main() -> int:
+    started = time.monotonic()
+    wrk = loadgen.ensure_wrk()
+    if wrk is None:
+        loadgen.warn_python_fallback()
+    cfg = config.build(wrk)
+    results = {}
+    for key, topology in cfg["topologies"].items():
+        reason = config.unreachable(topology)
+        if reason:
+            print(f"bench: skipping {topology['label']}: {reason}", flush=True)
+            results[key] = {"topology": topology["label"], "skipped": reason}
+            continue
+        print(f"bench: measuring {topology['label']} ...", flush=True)
+        results[key] = run_topology(key, cfg)
+        results[key].setdefault("topology", topology["label"])
+    public_cfg = {k: v for k, v in cfg.items() if k not in ("topologies", "wrk")}
+    public_cfg.update(
+        load_tool=loadgen.wrk_version(wrk) if wrk else "Python load generator (fallback)",
+        steps=fixtures.STEP_NOTE,
+    )
+    full = {"machine": report.machine(), "config": public_cfg, "results": results}
+    full["config"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    print(report.render(full))
+    path = report.save(full)
+    print(
+        f"bench: saved {path.relative_to(ROOT)} (and bench-results/latest.json); "
+        f"took {full['config']['elapsed_seconds']:.0f} s"
+    )
+    failed = [k for k, r in results.items() if "error" in r]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The figures as a readable table, and as JSON under bench-results/ with the machine info."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench-results"
+INGEST_TARGET_RATIO, INGEST_TARGET_P99_MS, PIPELINE_TARGET = 0.7, 50.0, 0.7
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _mem_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 1024 / 1024, 1)
+    return 0.0
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def machine() -> dict:
+    import django
+    import gunicorn
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_gib": _mem_gib(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "commit": _commit(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _ingest_lines(ingest: dict) -> list[str]:
+    lines = []
+    for view in ingest["views"].values():
+        lat = view["latency_ms"]
+        rows = "-" if view["rows"] is None else str(view["rows"])
+        lines.append(
+            f"  ({view['key']}) {view['label']:<30}{view['rps']:>9.1f}{lat['p50']:>9.1f}"
+            f"{lat['p99']:>9.1f}{view['ok']:>8}{view['non_2xx'] + view['socket_errors']:>7}"
+            f"{rows:>8}{view['cpu_busy_percent']:>7.0f}"
+        )
+    c = ingest["views"]["c"]
+    ratio, p99 = ingest["c_over_b"], c["latency_ms"]["p99"]
+    lines.append(
+        f"  (c)/(b) = {ratio:.2f} (target >= {INGEST_TARGET_RATIO}: "
+        f"{_met(ratio >= INGEST_TARGET_RATIO)});  (c)/(a) = {ingest['c_over_a']:.2f};  "
+        f"p99 (c) = {p99:.1f} ms (target < {INGEST_TARGET_P99_MS:.0f}: "
+        f"{_met(p99 < INGEST_TARGET_P99_MS)});  every 200 stored a row: "
+        f"{'yes' if ingest['every_200_stored'] else 'NO'}"
+    )
+    return lines
+
+
+def _pipeline_line(p: dict) -> str:
+    fraction = p["achieved_fraction"]
+    achieved = f"{fraction:.0%}" if fraction is not None else "-"
+    flag = " (timed out)" if p["timed_out"] else ""
+    return (
+        f"  {p['workflows']:>9}{p['deliveries']:>11}{p['deliveries_per_s'] or 0:>9.1f}"
+        f"{p['deliveries_per_s_fanned_out'] or 0:>10.1f}{p['runs_per_s'] or 0:>8.1f}"
+        f"{p['calls_per_delivery']:>8.2f}{p['io_bound_per_s'] or 0:>8.1f}{achieved:>7} "
+        f"{_met((fraction or 0) >= PIPELINE_TARGET):<7}{p['peak_rss_mib']:>7.0f}"
+        f"{p['peak_pss_mib']:>6.0f}{p['cpu_busy_percent']:>6.0f}{flag}"
+    )
+
+
+def _heading(key: str, result: dict) -> str:
+    if "database" not in result:
+        return result.get("topology", key)
+    return f"{result['topology']}: {result['database']}; broker {result['broker']}"
+
+
+def render(report: dict) -> str:
+    m, cfg = report["machine"], report["config"]
+    load = (
+        f"{cfg['load_tool']}, {cfg['connections']} keep-alive connections, "
+        f"{cfg['load_threads']} client threads"
+    )
+    out = [
+        "",
+        "=" * 100,
+        f"make bench  {m['date']}  commit {m['commit']}",
+        f"Machine: {m['nproc']} x {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']}",
+        "",
+        f"INGEST  {load}; per view {cfg['warmup']} s warm-up then {cfg['seconds']} s measured;",
+        f"        gunicorn gthread {cfg['web_workers']} workers x {cfg['web_threads']} threads, "
+        "DEBUG off, access log on; same server and database for (a), (b), (c)",
+        f"  {'':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'2xx':>8}{'errors':>7}{'rows':>8}"
+        f"{'CPU%':>7}",
+    ]
+    for key, result in report["results"].items():
+        out.append(f" {_heading(key, result)}")
+        if "ingest" in result:
+            out += _ingest_lines(result["ingest"])
+        else:
+            out.append(f"  skipped: {result.get('skipped') or result.get('error')}")
+    out += [
+        "",
+        f"PIPELINE  stand-in adds {cfg['latency_ms']} ms per BigCommerce call; W = {cfg['workers']}"
+        f" cluster workers; steps: {cfg['steps']}",
+        "          I/O bound = W / (calls per delivery x latency); deliveries/s counts a delivery "
+        "drained when its runs have finished",
+        f"  {'workflows':>9}{'deliveries':>11}{'deliv/s':>9}{'fanned/s':>10}{'runs/s':>8}"
+        f"{'calls':>8}{'bound/s':>8}{'achvd':>7} {'target':<7}{'RSS MiB':>7}{'PSS':>6}{'CPU%':>6}",
+    ]
+    for key, result in report["results"].items():
+        out.append(f" {result.get('topology', key)}")
+        if "pipeline" in result:
+            out += [_pipeline_line(p) for p in result["pipeline"]]
+        else:
+            out.append(f"  skipped: {result.get('skipped') or result.get('error')}")
+    out += [
+        "  calls = BigCommerce calls per delivery (stand-in count; minimum for shipment_created "
+        "with a registered customer: 2)",
+        "  RSS = peak of the summed RSS of every cluster process (sampled every 0.2 s); PSS "
+        "counts shared pages once",
+        "=" * 100,
+    ]
+    return "\n".join(out)
+
+
+def save(report: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / time.strftime("bench-%Y%m%d-%H%M%S.json")
+    text = json.dumps(report, indent=2)
+    path.write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    return path

@@ -1,0 +1,189 @@
+"""One topology's figures in a process of its own (Django settings are per process).
+
+`python -m bench.topology sqlite|postgres CONFIG_JSON OUT_JSON`: a fresh database, the stand-in,
+migrations and bench data; then ingest (gunicorn) and pipeline (qcluster); results to OUT_JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import sys
+import uuid
+from pathlib import Path
+
+from bench import fixtures
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench-results"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fresh_database(topology: dict):
+    """A new empty database for this run (a SQLite file on disk, or a PostgreSQL database),
+    removed afterwards."""
+    if topology["db"] == "sqlite":
+        path = RESULTS / "tmp" / f"bench-{os.getpid()}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = f"initiator_bench_{os.getpid()}"
+    admin = topology["pg_admin_url"]
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.rsplit("/", 1)[0] + "/" + name
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def configure(topology: dict, database_url: str, standin_url: str, web_port: int, cfg: dict):
+    """The environment of this process and, through harness.child_env, of its children."""
+    from cryptography.fernet import Fernet
+
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",
+        WEBHOOK_ALLOW_HTTP="true",
+        BIGCOMMERCE_API_BASE_URL=standin_url,
+        Q_CLUSTER_NAME=cfg["pipeline_queue"],
+        Q_WORKERS=str(cfg["workers"]),
+        LOG_LEVEL="WARNING",
+    )
+    if topology.get("redis_url"):
+        os.environ["REDIS_URL"] = topology["redis_url"]
+    else:
+        os.environ.pop("REDIS_URL", None)
+
+
+def describe_database() -> dict:
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        db = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            db = f"PostgreSQL {cursor.fetchone()[0]}"
+    broker = "ORM (same database)"
+    if settings.REDIS_URL:
+        import redis
+
+        broker = f"Redis {redis.from_url(settings.REDIS_URL).info('server')['redis_version']}"
+    return {"database": db, "broker": broker}
+
+
+def quiet_hook_checks() -> None:
+    """Move the periodic hook check past the run: it calls BigCommerce (GET /v3/hooks) and would
+    blur the calls-per-delivery count. The sweeper keeps its schedule."""
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    later = timezone.now() + timezone.timedelta(days=1)
+    Schedule.objects.filter(func="workflows.tasks.check_subscriptions").update(next_run=later)
+
+
+def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
+    from django.core.management import call_command
+
+    from bench import ingest, pipeline
+    from tests import harness
+
+    call_command("migrate", verbosity=0)
+    quiet_hook_checks()
+    sub, workflows = fixtures.create(max(cfg["deliveries"]))
+    fixtures.set_active(workflows, 1)
+    logs = RESULTS / "logs" / topology["key"]
+    result = {"topology": topology["label"], **describe_database()}
+
+    web_env = harness.child_env(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="false",
+        Q_CLUSTER_NAME=cfg["ingest_queue"],
+        LOG_LEVEL="INFO",
+    )
+    print(f"bench: [{topology['key']}] ingest", flush=True)
+    web, url = harness.start_gunicorn(
+        web_env, logs, workers=cfg["web_workers"], threads=cfg["web_threads"], port=web_port
+    )
+    try:
+        result["ingest"] = ingest.run(sub, url, cfg, tag=uuid.uuid4().hex[:6])
+    finally:
+        web.stop()
+    ingest.cleanup(cfg["ingest_queue"])
+
+    print(f"bench: [{topology['key']}] pipeline", flush=True)
+    standin.latency_ms = cfg["latency_ms"]
+    cluster_env = harness.child_env(DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO")
+    result["pipeline"] = [
+        pipeline.run(sub, workflows, active, standin, cluster_env, logs, cfg)
+        for active in sorted(cfg["deliveries"])
+    ]
+    return result
+
+
+def forget_queues(cfg: dict) -> None:
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.from_url(settings.REDIS_URL)
+        for name in (cfg["ingest_queue"], cfg["pipeline_queue"]):
+            client.delete(f"django_q:{name}:q")
+
+
+def main(argv: list[str]) -> int:
+    key, cfg_json, out = argv
+    cfg = json.loads(cfg_json)
+    cfg["deliveries"] = {int(k): v for k, v in cfg["deliveries"].items()}
+    topology = cfg["topologies"][key]
+    from integrations.standin import StandIn
+
+    web_port = free_port()
+    with (
+        StandIn(port=0, stores={fixtures.STORE: fixtures.TOKEN}) as standin,
+        fresh_database(topology) as database_url,
+    ):
+        configure(topology, database_url, standin.base_url, web_port, cfg)
+        import django
+
+        django.setup()
+        try:
+            result = measure(topology, cfg, standin, web_port)
+        finally:
+            forget_queues(cfg)
+    Path(out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -22,21 +22,23 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_dev_user
 	@echo "Web: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the task cluster)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@trap 'trap - INT TERM EXIT; kill -TERM $$q $$web 2>/dev/null; wait' INT TERM EXIT; \
+	  setsid $(PY) manage.py qcluster & q=$$!; \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \
+	  wait
 
 ## `make run` wired to the local BigCommerce stand-in, so registration, deliveries, fetches and
 ## runs all work with no store. Use store hash `standin` and access token `standin-token`.
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_dev_user
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill -TERM $$s $$q $$web 2>/dev/null; wait' INT TERM EXIT; \
 	  export BIGCOMMERCE_API_BASE_URL=http://127.0.0.1:8765 PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 	         WEBHOOK_ALLOW_HTTP=true; \
-	  $(PY) manage.py bigcommerce_standin --port 8765 & \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	  setsid $(PY) manage.py bigcommerce_standin --port 8765 & s=$$!; \
+	  setsid $(PY) manage.py qcluster & q=$$!; \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \
+	  wait
 
 ## The whole suite on the embedded default (SQLite + ORM broker).
 test: $(STAMP)

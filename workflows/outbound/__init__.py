@@ -11,7 +11,7 @@ from .address_policy import (
     ResolvedTarget,
     is_forbidden_ip,
 )
-from .http import ALLOWED_METHODS, OutboundResponse, send_request
+from .http import ALLOWED_METHODS, OutboundResponse, header_name_problem, send_request
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -20,6 +20,7 @@ __all__ = [
     "OutboundRefused",
     "OutboundResponse",
     "ResolvedTarget",
+    "header_name_problem",
     "is_forbidden_ip",
     "send_request",
 ]

@@ -159,13 +159,22 @@ def _check_method(method: str) -> str:
     return normalised
 
 
+def header_name_problem(name: object) -> str | None:
+    """Why `name` may not be sent as a request header, or None. The one rule for header names,
+    used when a step is saved and again when it runs."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        return f"'{str(name)[:100]}' is not valid as a header name (use letters, digits and -)"
+    if name.lower() in _RESERVED_HEADERS:
+        return f"{name} is set automatically and cannot be given"
+    return None
+
+
 def _check_headers(headers: Mapping[str, object]) -> dict[str, str]:
     checked: dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not _TOKEN.match(name):
-            raise OutboundRefused(f"header name {name!r} is not valid")
-        if name.lower() in _RESERVED_HEADERS:
-            raise OutboundRefused(f"header {name} is set automatically and may not be given")
+        problem = header_name_problem(name)
+        if problem:
+            raise OutboundRefused(problem)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise OutboundRefused(f"header {name} must have a text value")
         text = str(value)

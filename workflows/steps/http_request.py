@@ -20,6 +20,7 @@ from workflows.outbound import (
     OutboundError,
     OutboundPolicy,
     OutboundRefused,
+    header_name_problem,
     send_request,
 )
 
@@ -34,10 +35,6 @@ EXCERPT_LENGTH = 200
 DEFAULT_METHOD = "POST"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # the outbound sender's ALLOWED_METHODS
 
-# RFC 9110 token characters.
-_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# Computed by the HTTP client; the outbound sender refuses them too.
-_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding"})
 _UNSAFE_URL_CHARS_RE = re.compile(r"[\x00-\x20\x7f\\]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # tab is legal in a header value
 # A last host label that resolvers read as a number makes the host an IPv4 literal.
@@ -201,16 +198,11 @@ def _clean_headers(raw: Any, event_key: str, errors: FieldErrors) -> dict[str, s
     cleaned: dict[str, str] = {}
     seen: set[str] = set()
     for name, value in raw.items():
-        shown = str(name)[:MAX_HEADER_NAME_LENGTH]
-        if (
-            not isinstance(name, str)
-            or len(name) > MAX_HEADER_NAME_LENGTH
-            or not _TOKEN_RE.fullmatch(name)
-        ):
-            errors.add("headers", f"'{shown}' is not a valid header name (letters, digits, -).")
-            continue
-        if name.lower() in _RESERVED_HEADERS:
-            errors.add("headers", f"{name} is set automatically and cannot be given.")
+        problem = header_name_problem(name)
+        if problem is None and len(name) > MAX_HEADER_NAME_LENGTH:
+            problem = f"header names are at most {MAX_HEADER_NAME_LENGTH} characters"
+        if problem:
+            errors.add("headers", f"{problem}.")
             continue
         if name.lower() in seen:
             errors.add("headers", f"{name} is given twice.")

@@ -144,6 +144,10 @@ def _parse_hash(raw: dict) -> str:
         raise PayloadError(f"Field 'hash' must be at most {MAX_HASH_LENGTH} characters.")
     if _CONTROL_RE.search(value):
         raise PayloadError("Field 'hash' must not contain control characters.")
+    try:
+        value.encode("utf-8")  # a lone surrogate (\ud800) is valid JSON but no storable text
+    except UnicodeEncodeError:
+        raise PayloadError("Field 'hash' must be valid Unicode text.") from None
     return value
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from integrations.subscriptions import SECRET_HEADER
 logger = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 SENSITIVE_HEADERS = {SECRET_HEADER.lower(), "authorization", "cookie", "x-auth-token"}
 # Headers kept with a delivery: enough to debug, nothing secret.
 KEPT_HEADERS = {"content-type", "content-length", "user-agent", "x-forwarded-for", "host"}
@@ -73,13 +75,18 @@ def redact_headers(headers) -> dict[str, str]:
         if lower in SENSITIVE_HEADERS:
             kept[name] = REDACTED
         elif lower in KEPT_HEADERS or lower.startswith("x-bc-"):
-            kept[name] = value[:500]
+            # Control characters (NUL above all) can't be stored in PostgreSQL's jsonb.
+            kept[name] = CONTROL_CHARS.sub("", value)[:500]
     return kept
 
 
 def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
     """Validate `body` for `sub` and store it once; the same BigCommerce hash again is a
     duplicate (the unique constraint decides, so concurrent copies cannot both get in)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "The body must be JSON encoded as UTF-8.") from None
     try:
         payload = parse_delivery(
             body,
@@ -96,7 +103,7 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
                 scope=payload.scope,
                 store_hash=payload.store_hash,
                 hash=payload.hash,
-                body=body.decode("utf-8"),
+                body=text,
                 headers=redact_headers(headers),
                 # If no worker has claimed it by then (lost message, failed enqueue), the
                 # sweeper will hand it out again.

@@ -94,3 +94,25 @@ def test_not_json_is_400(sub, post_delivery):
 
 def test_secret_header_name_is_what_registration_sends():
     assert SECRET_HEADER == "X-Webhook-Secret"
+
+
+def test_non_utf8_body_is_400_not_500(sub, post_delivery):
+    raw = json.dumps(delivery_body("shipment_created")).encode("utf-16")
+    response = post_delivery(sub, None, raw=raw)
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["error"]
+
+
+def test_lone_surrogate_hash_is_400(sub, post_delivery):
+    body = json.dumps(delivery_body("shipment_created")).replace('"hash": "', '"hash": "\\ud800')
+    assert post_delivery(sub, None, raw=body).status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_control_characters_in_kept_headers_are_dropped(sub, post_delivery, store):
+    # PostgreSQL's jsonb cannot hold NUL; the header is debugging aid, not evidence
+    response = post_delivery(
+        sub, delivery_body("shipment_created"), HTTP_USER_AGENT="Bigcommerce\x00/1"
+    )
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().headers["User-Agent"] == "Bigcommerce/1"

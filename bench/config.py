@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 import os
+import runpy
 import uuid
+from pathlib import Path
+
+GUNICORN_CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def production_gunicorn() -> dict:
+    """Workers and threads as the production gunicorn.conf.py sets them on this machine."""
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    return {"workers": conf["workers"], "threads": conf["threads"]}
+
+
 def build(wrk: str | None) -> dict:
     run = uuid.uuid4().hex[:8]
+    web = production_gunicorn()
     return {
         "wrk": wrk,
-        # Ingest: every view gets the same load, after its own warm-up.
+        # Ingest: every view gets the same load: a warm-up, then rounds interleaving the views
+        # (a, b, c, a, b, c, ...) so that a passing disturbance doesn't hit one view only.
         "connections": 16,
         "load_threads": 2,
         "warmup": _int("BENCH_WARMUP", 2),
-        "seconds": _int("BENCH_SECONDS", 8),
-        # One gunicorn configuration for all three views (gthread, like production).
-        "web_workers": _int("BENCH_WEB_WORKERS", 2),
-        "web_threads": _int("BENCH_WEB_THREADS", 4),
+        "seconds": _int("BENCH_SECONDS", 5),
+        "rounds": _int("BENCH_ROUNDS", 3),
+        # One gunicorn for all three views: the production gunicorn.conf.py (gunicorn reads it
+        # from the working directory), its workers and threads, without worker recycling.
+        "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
+        "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),
         # Pipeline: W task workers; a backlog per number of active workflows.
         "workers": _int("BENCH_Q_WORKERS", 4),
         "latency_ms": 50,
         "deliveries": {
             1: _int("BENCH_DELIVERIES_1", 300),
-            20: _int("BENCH_DELIVERIES_20", 100),
+            20: _int("BENCH_DELIVERIES_20", 60),
         },
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
         "ingest_queue": f"bench-ingest-{run}",

@@ -1,8 +1,9 @@
 """Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — one gunicorn, one database,
-16 keep-alive clients, each for a fixed time after a warm-up; then count the stored rows."""
+16 keep-alive clients; a warm-up per view, then rounds interleaving the views; rows counted."""
 
 from __future__ import annotations
 
+import statistics
 import time
 
 from bench import loadgen, procstats
@@ -12,10 +13,11 @@ VIEWS = [
     ("b", "one INSERT in a transaction", "/bench/insert/"),
     ("c", "receiver (real deliveries)", None),
 ]
+SETTLE_SECONDS = 0.5  # for requests still in flight when the client stopped
 
 
 def stored_rows(key: str, prefix: str) -> int | None:
-    """Rows the measured run of view `key` stored (None: the view stores nothing)."""
+    """Rows stored by the requests of one run of view `key` (None: the view stores nothing)."""
     from bench.models import BaselineBody
     from integrations.models import WebhookDelivery
 
@@ -26,45 +28,80 @@ def stored_rows(key: str, prefix: str) -> int | None:
     return None
 
 
-def run(sub, base_url: str, cfg: dict, tag: str) -> dict:
-    """Each view in turn: warm-up, measured run, stored rows checked against 2xx answers."""
+def one_run(url: str, prefix: str, cfg: dict, headers: dict, server_pgid: int, seconds: float):
+    cpu0, server0 = procstats.cpu_times(), procstats.group_cpu_seconds(server_pgid)
+    result = loadgen.run(
+        cfg["wrk"],
+        url,
+        prefix,
+        seconds=seconds,
+        connections=cfg["connections"],
+        threads=cfg["load_threads"],
+        headers=headers,
+    )
+    time.sleep(SETTLE_SECONDS)
+    server_cpu = procstats.group_cpu_seconds(server_pgid) - server0
+    result["cpu_busy_percent"] = procstats.busy_percent(cpu0, procstats.cpu_times())
+    result["server_cpu_ms_per_request"] = (
+        round(1000 * server_cpu / result["requests"], 3) if result["requests"] else None
+    )
+    return result
+
+
+def summarize(key: str, label: str, runs: list[dict], connections: int) -> dict:
+    """The run with the median requests/s stands for the view; totals check the rows."""
+    median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+    ok, rows = sum(r["ok"] for r in runs), [r["rows"] for r in runs]
+    stored = None if rows[0] is None else sum(rows)
+    return {
+        **median,
+        "key": key,
+        "label": label,
+        "rps_rounds": [r["rps"] for r in runs],
+        "p99_rounds": [r["latency_ms"]["p99"] for r in runs],
+        "server_cpu_ms_per_request": statistics.median(
+            r["server_cpu_ms_per_request"] for r in runs
+        ),
+        "ok_total": ok,
+        "rows_total": stored,
+        # Every 2xx stored its row; a few more rows may come from requests the client dropped
+        # when its time ran out (at most one per connection and run).
+        "every_2xx_stored": None
+        if stored is None
+        else ok <= stored <= ok + connections * len(runs),
+    }
+
+
+def run(sub, base_url: str, server_pgid: int, cfg: dict, tag: str) -> dict:
     from integrations.subscriptions import SECRET_HEADER
 
     headers = {SECRET_HEADER: sub.secret}
-    results = {}
-    for key, label, path in VIEWS:
-        url = base_url + (path or f"/webhooks/bigcommerce/{sub.uuid}/")
-        load = dict(
-            seconds=cfg["seconds"],
-            connections=cfg["connections"],
-            threads=cfg["load_threads"],
-            headers=headers,
-        )
-        loadgen.run(cfg["wrk"], url, f"{tag}w{key}", **{**load, "seconds": cfg["warmup"]})
-        time.sleep(0.5)  # let the warm-up's last requests finish
-        prefix = f"{tag}m{key}"
-        cpu0 = procstats.cpu_times()
-        result = loadgen.run(cfg["wrk"], url, prefix, **load)
-        cpu = procstats.busy_percent(cpu0, procstats.cpu_times())
-        time.sleep(0.5)  # requests still in flight when the client stopped
-        result.update(key=key, label=label, rows=stored_rows(key, prefix), cpu_busy_percent=cpu)
-        results[key] = result
-        print(
-            f"bench:   ({key}) {label}: {result['rps']} req/s, p50 {result['latency_ms']['p50']}"
-            f" ms, p99 {result['latency_ms']['p99']} ms, {result['ok']} x 2xx, "
-            f"rows {result['rows']}",
-            flush=True,
-        )
-    a, b, c = (results[k]["rps"] for k in "abc")
-    c_result = results["c"]
+    urls = {
+        key: base_url + (path or f"/webhooks/bigcommerce/{sub.uuid}/") for key, _, path in VIEWS
+    }
+    for key, _, _ in VIEWS:
+        one_run(urls[key], f"{tag}w{key}", cfg, headers, server_pgid, cfg["warmup"])
+    runs: dict[str, list[dict]] = {key: [] for key, _, _ in VIEWS}
+    for n in range(cfg["rounds"]):
+        for key, label, _ in VIEWS:
+            prefix = f"{tag}r{n}{key}"
+            result = one_run(urls[key], prefix, cfg, headers, server_pgid, cfg["seconds"])
+            result["rows"] = stored_rows(key, prefix)
+            runs[key].append(result)
+            lat = result["latency_ms"]
+            print(
+                f"bench:   round {n + 1} ({key}) {label}: {result['rps']} req/s, p50 "
+                f"{lat['p50']} ms, p99 {lat['p99']} ms, server CPU "
+                f"{result['server_cpu_ms_per_request']} ms/req",
+                flush=True,
+            )
+    views = {key: summarize(key, label, runs[key], cfg["connections"]) for key, label, _ in VIEWS}
+    a, b, c = (views[k]["rps"] for k in "abc")
     return {
-        "views": results,
+        "views": views,
         "c_over_b": round(c / b, 3) if b else None,
         "c_over_a": round(c / a, 3) if a else None,
-        # Every 200 stored a row; a few more rows may come from requests the client abandoned
-        # when its time ran out (at most one per connection).
-        "every_200_stored": c_result["rows"] >= c_result["ok"]
-        and c_result["rows"] - c_result["ok"] <= cfg["connections"],
+        "every_200_stored": bool(views["c"]["every_2xx_stored"]),
     }
 
 

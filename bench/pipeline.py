@@ -72,6 +72,7 @@ def run(sub, workflows, active: int, standin, env, log_dir, cfg: dict) -> dict:
         standin.reset_stats()
         with procstats.PeakSampler(cluster.pid) as memory:
             cpu0, t0 = procstats.cpu_times(), timezone.now()
+            cluster0 = procstats.group_cpu_seconds(cluster.pid)
             store_backlog(sub, tag, count)
             want = {"processed": count, "runs_finished": count * active}
             try:
@@ -81,6 +82,7 @@ def run(sub, workflows, active: int, standin, env, log_dir, cfg: dict) -> dict:
             except TimeoutError:
                 timed_out = True
             cpu = procstats.busy_percent(cpu0, procstats.cpu_times())
+            cluster_cpu = procstats.group_cpu_seconds(cluster.pid) - cluster0
     finally:
         cluster.stop()
     calls = standin.stats()
@@ -101,6 +103,7 @@ def run(sub, workflows, active: int, standin, env, log_dir, cfg: dict) -> dict:
             else None
         ),
         cpu_busy_percent=cpu,
+        cluster_cpu_ms_per_delivery=round(1000 * cluster_cpu / count, 1),
         peak_rss_mib=round(memory.peak["rss"] / 1024, 1),
         peak_pss_mib=round(memory.peak["pss"] / 1024, 1),
         sum_vmhwm_mib=round(memory.peak["hwm"] / 1024, 1),

@@ -86,3 +86,16 @@ def busy_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
     """Share of all cores busy between two `cpu_times()` readings, in percent."""
     total = after[1] - before[1]
     return round(100 * (after[0] - before[0]) / total, 1) if total else 0.0
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time used by a process group so far, including its children that have exited and
+    been reaped (a recycled worker), in seconds."""
+    ticks = 0
+    for pid in group_pids(pgid):
+        try:
+            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -129,13 +129,14 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
         DEBUG="false",
         Q_CLUSTER_NAME=cfg["ingest_queue"],
         LOG_LEVEL="INFO",
+        GUNICORN_MAX_REQUESTS="0",  # no worker restarts in the middle of a measurement
     )
     print(f"bench: [{topology['key']}] ingest", flush=True)
     web, url = harness.start_gunicorn(
         web_env, logs, workers=cfg["web_workers"], threads=cfg["web_threads"], port=web_port
     )
     try:
-        result["ingest"] = ingest.run(sub, url, cfg, tag=uuid.uuid4().hex[:6])
+        result["ingest"] = ingest.run(sub, url, web.pid, cfg, tag=uuid.uuid4().hex[:6])
     finally:
         web.stop()
     ingest.cleanup(cfg["ingest_queue"])

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.scoping import scope_queryset
 from accounts.ui.permissions import account_or_refusal, can_manage, manager_required, scoped_or_404
 from integrations import authentications as service
-from integrations.models import BigCommerceAuthentication
+from integrations.models import BigCommerceAuthentication, VerificationStatus
 from integrations.ui.forms import NewAuthenticationForm, RotateTokenForm
 
 AUTHENTICATIONS = BigCommerceAuthentication.objects.order_by("name", "id")
@@ -78,7 +78,7 @@ def authentication_rotate(request, pk):
 @manager_required
 def authentication_verify(request, pk):
     auth = service.reverify(scoped_or_404(AUTHENTICATIONS, request, pk=pk))
-    if auth.status == "verified":
+    if auth.status == VerificationStatus.VERIFIED:
         messages.success(request, f"“{auth.name}” verified: BigCommerce accepted the credentials.")
     else:
         messages.error(request, f"“{auth.name}” could not be verified: {auth.status_detail}")

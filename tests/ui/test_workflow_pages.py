@@ -167,3 +167,15 @@ def test_member_cannot_write(as_member, workflow, action):
 @pytest.mark.parametrize("action", ["activate", "pause", "test"])
 def test_actions_are_post_only(as_manager, workflow, action):
     assert as_manager.get(reverse(f"workflows:{action}", args=[workflow.pk])).status_code == 405
+
+
+def test_runs_are_paginated_newest_first(as_member, workflow, manager):
+    from workflows import services
+
+    runs = [services.run_test_event(workflow, manager) for _ in range(21)]
+    url = reverse("workflows:detail", args=[workflow.pk])
+    first = as_member.get(url).content.decode()
+    assert f"#{runs[-1].pk}<" in first and f"#{runs[0].pk}<" not in first
+    assert "?runs=2#runs" in first
+    second = as_member.get(url + "?runs=2").content.decode()
+    assert f"#{runs[0].pk}<" in second

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR
+from integrations.models import SubscriptionStatus
 from integrations.subscriptions import registration_problem, webhook_url
 from workflows.conditions import MATCH_MODES, OPERATORS, VALUELESS_OPERATORS
 from workflows.merge_codes import format_value
@@ -65,7 +66,7 @@ def subscription_view(sub) -> SubscriptionView:
     """The webhook URL, its status and why it is not registered (if it is not)."""
     url = webhook_url(sub)
     detail = sub.status_detail
-    if sub.status != "registered" and not detail:
+    if sub.status != SubscriptionStatus.REGISTERED and not detail:
         detail = registration_problem(url) or (
             "Activate the workflow to register this webhook with BigCommerce."
         )

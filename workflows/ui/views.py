@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.scoping import scope_queryset
 from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
 from integrations.events import get_event
+from integrations.models import SubscriptionStatus
 from workflows import services
 from workflows.models import Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
@@ -88,7 +89,7 @@ def workflow_settings(request, pk):
 def workflow_activate(request, pk):
     workflow = services.activate(get_workflow(request, pk))
     sub = subscription_view(services.subscription_of(workflow))
-    if sub.status == "registered":
+    if sub.status == SubscriptionStatus.REGISTERED:
         messages.success(request, "Workflow activated; BigCommerce will deliver its events.")
     else:
         messages.warning(

@@ -1,0 +1,32 @@
+"""Observed figures (counts, timings) recorded by tests for the README — reported, never asserted."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from django.db import connection
+
+FIGURES = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "figures.json"
+
+
+def backend() -> str:
+    from django.conf import settings
+
+    db = "postgresql" if connection.vendor == "postgresql" else connection.vendor
+    return f"{db}+{'redis' if settings.REDIS_URL else 'orm'}"
+
+
+def record(name: str, **values) -> None:
+    """Merge `values` under figures[backend][name] (one file for both database passes)."""
+    data = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    data.setdefault(backend(), {})[name] = values
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]

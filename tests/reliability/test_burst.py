@@ -1,0 +1,109 @@
+"""A burst of 1,000 deliveries from concurrent clients against gunicorn, drained by a cluster.
+
+Real processes on loopback: gunicorn (2 workers × 4 threads) stores each delivery and enqueues
+it; a task cluster (2 workers) fetches from the BigCommerce stand-in, creates the runs and sends
+the emails (file email backend). Timings are recorded as figures, never asserted.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections import Counter
+
+import pytest
+import requests
+from django.db.models import Count
+
+from integrations.models import WebhookDelivery
+from integrations.subscriptions import SECRET_HEADER
+from tests import harness
+from tests.reliability import figures
+from tests.reliability.conftest import customer_order_ids, queue_size, sent_emails, shipment
+from workflows.models import StepResult, WorkflowRun
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+BURST = 1_000
+CLIENTS = 16
+DRAIN_TIMEOUT = 150  # seconds; a bound on the wait, not a performance claim
+
+
+def test_burst_of_1000_concurrent_deliveries(
+    env, standin, make_active_workflow, log_dir, maildir, no_schedules, cluster_name
+):
+    # Given an active workflow emailing the customer, gunicorn and a cluster
+    _wf, sub = make_active_workflow()
+    order_ids = customer_order_ids(BURST)
+    web, url = harness.start_gunicorn(env, log_dir)
+    cluster = harness.start_qcluster(env, log_dir)
+    hook_url = f"{url}/webhooks/bigcommerce/{sub.uuid}/"
+    try:
+        # When 1,000 distinct deliveries arrive from 16 concurrent clients
+        local = threading.local()
+
+        def post(order_id: int) -> tuple[int, float]:
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+                local.session.trust_env = False
+            started = time.perf_counter()
+            response = local.session.post(
+                hook_url,
+                json=shipment(order_id),
+                headers={SECRET_HEADER: sub.secret},
+                timeout=60,
+            )
+            return response.status_code, time.perf_counter() - started
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+            results = list(pool.map(post, order_ids))
+        ingest_seconds = time.perf_counter() - started
+
+        # Then every one is answered 200 (none refused, none failed)
+        statuses = Counter(status for status, _ in results)
+        assert statuses == {200: BURST}, statuses
+        assert WebhookDelivery.objects.count() == BURST
+
+        # And the cluster drains the queue
+        harness.wait_until(
+            lambda: WorkflowRun.objects.filter(status="succeeded").count() == BURST,
+            DRAIN_TIMEOUT,
+            interval=0.5,
+            what="every run to succeed",
+        )
+        drain_seconds = time.perf_counter() - started
+    finally:
+        for child in (cluster, web):
+            child.stop()
+
+    # Every delivery processed once, by one claim, into exactly one run and one email
+    assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("processed", 1)}
+    assert WorkflowRun.objects.count() == BURST
+    per_delivery = WorkflowRun.objects.values("delivery").annotate(n=Count("id"))
+    assert {row["n"] for row in per_delivery} == {1} and len(per_delivery) == BURST
+    assert StepResult.objects.filter(status="succeeded").count() == BURST
+    emails = sent_emails(maildir)
+    assert len(emails) == BURST
+    assert len({m["Subject"] for m in emails}) == BURST
+    # BigCommerce was asked the minimum: one order and one customer per delivery
+    assert standin.stats()["total"] == 2 * BURST
+    # And nothing is left on the broker
+    assert queue_size(cluster_name) == 0
+
+    latencies = sorted(seconds for _, seconds in results)
+    figures.record(
+        "burst",
+        deliveries=BURST,
+        clients=CLIENTS,
+        non_2xx=BURST - statuses[200],
+        stored=BURST,
+        runs=BURST,
+        emails=len(emails),
+        ingest_seconds=round(ingest_seconds, 2),
+        ingest_per_second=round(BURST / ingest_seconds, 1),
+        p50_ms=round(figures.percentile(latencies, 50) * 1000, 1),
+        p99_ms=round(figures.percentile(latencies, 99) * 1000, 1),
+        drained_after_seconds=round(drain_seconds, 1),
+    )

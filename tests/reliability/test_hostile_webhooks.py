@@ -1,0 +1,179 @@
+"""Hostile webhook input (tests/corpus/webhooks/*.json): answered 4xx — or 200 for a replay —
+never 5xx; nothing stored, enqueued, run or fetched.
+
+Each case runs in-process through the whole Django stack (middleware, view, receiver), with any
+task it enqueued executed inline and any outbound HTTP caught. A slow twin replays the corpus
+over real HTTP against gunicorn with DEBUG off, as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import pytest
+import requests
+import responses
+
+from integrations.models import WebhookDelivery
+from integrations.subscriptions import subscription_for
+from tests import harness
+from tests.reliability import corpus, figures
+from workflows.models import WorkflowRun
+
+CASES = corpus.load()
+
+
+@pytest.fixture
+def subscriptions(make_authentication, account, other_account):
+    """Ours (shipment and cart events, one store) and another account's, all wanted."""
+    ours = make_authentication(account)
+    theirs = make_authentication(other_account, name="Rival", store_hash="rival1")
+    subs = {
+        "shipment": subscription_for(ours, "shipment_created"),
+        "cart": subscription_for(ours, "cart_abandoned"),
+        "other": subscription_for(theirs, "shipment_created"),
+    }
+    for sub in subs.values():
+        sub.wanted = True
+        sub.save(update_fields=["wanted"])
+    return subs
+
+
+@pytest.fixture
+def no_outbound():
+    """Any outbound HTTP call is caught (and fails): nothing may be fetched for bad input."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+def send(client, request: corpus.Request):
+    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items()}
+    if request.content_length is not None:
+        meta["CONTENT_LENGTH"] = request.content_length
+    return client.generic(
+        request.method, request.path, request.body, content_type="application/json", **meta
+    )
+
+
+def case_context(case: corpus.Case, subs) -> dict[str, str]:
+    return corpus.context(subs[case.subscription], subs["other"], uuid.uuid4())
+
+
+def test_the_corpus_is_big_enough_and_well_formed():
+    assert len(CASES) >= 50
+    for case in CASES:
+        assert case.spec["description"] and isinstance(case.expect_status, int), case.name
+        assert case.expect_status < 500 and (case.expect_status == 200) == case.is_replay
+
+
+@pytest.mark.django_db
+def test_control_the_untouched_base_delivery_is_accepted(client, subscriptions, no_outbound):
+    # The corpus changes one thing at a time in a valid delivery: the base itself is accepted
+    for kind in ("shipment", "cart"):
+        case = corpus.Case("control", {"base": "valid", "subscription": kind})
+        response = send(client, case.request(case_context(case, subscriptions)))
+        assert response.status_code == 200
+    assert WebhookDelivery.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_webhook(
+    case, client, subscriptions, no_outbound, django_capture_on_commit_callbacks, caplog
+):
+    # Given our subscriptions (and, for a replay, the original delivery already stored)
+    ctx = case_context(case, subscriptions)
+    client.raise_request_exception = False  # a crash must show as the 500 a client would get
+    if case.is_replay:
+        original = case.original_body(ctx)
+        first = client.post(
+            f"/webhooks/bigcommerce/{ctx['sub']}/",
+            original,
+            content_type="application/json",
+            HTTP_X_WEBHOOK_SECRET=ctx["secret"],
+        )
+        assert first.status_code == 200
+    deliveries_before = list(WebhookDelivery.objects.values_list("pk", "body"))
+    caplog.set_level(logging.WARNING)
+
+    # When the hostile request arrives (anything it enqueues would run inline)
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        response = send(client, case.request(ctx))
+
+    # Then it is answered as expected, never with a server error
+    assert response.status_code == case.expect_status, (case.spec["description"], response)
+    assert response.status_code < 500
+    assert ctx["secret"].encode() not in response.content
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # And nothing was stored, enqueued, run or fetched
+    assert list(WebhookDelivery.objects.values_list("pk", "body")) == deliveries_before
+    assert enqueued == []
+    assert not WorkflowRun.objects.exists()
+    assert len(no_outbound.calls) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
+    # Given gunicorn as in production (DEBUG off), with no BigCommerce reachable
+    env = harness.child_env(
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        BIGCOMMERCE_API_BASE_URL="http://127.0.0.1:9",
+        Q_CLUSTER_NAME=cluster_name,
+    )
+    web, url = harness.start_gunicorn(env, log_dir, workers=1, threads=4)
+    cases = [c for c in CASES if not c.in_process_only]
+    outcomes: dict[str, tuple[int, int]] = {}  # case -> (status, deliveries stored by it)
+    try:
+        with requests.Session() as session:
+            session.trust_env = False
+            for case in cases:
+                ctx = case_context(case, subscriptions)
+                if case.is_replay:
+                    session.post(
+                        f"{url}/webhooks/bigcommerce/{ctx['sub']}/",
+                        data=case.original_body(ctx),
+                        headers={corpus.SECRET_HEADER: ctx["secret"]},
+                        timeout=30,
+                    ).raise_for_status()
+                stored_before = WebhookDelivery.objects.count()
+                request = case.request(ctx)
+                response = session.request(
+                    request.method,
+                    url + request.path,
+                    data=request.body,
+                    headers={"Content-Type": "application/json", **request.headers},
+                    allow_redirects=False,
+                    timeout=30,
+                )
+                stored = WebhookDelivery.objects.count() - stored_before
+                outcomes[case.name] = (response.status_code, stored)
+            # A body sent in chunks (no Content-Length) is not read at all under WSGI: it
+            # can't slip past the size limit; it is an empty body, refused
+            ctx = case_context(CASES[0], subscriptions)
+            valid = json.dumps(corpus.Case("chunked", {"base": "valid"}).valid_body(ctx)).encode()
+            chunked = session.post(
+                f"{url}/webhooks/bigcommerce/{ctx['sub']}/",
+                data=(part for part in (valid[:50], valid[50:])),
+                headers={corpus.SECRET_HEADER: ctx["secret"]},
+                timeout=30,
+            )
+            outcomes["chunked-body"] = (chunked.status_code, 0)
+    finally:
+        web.stop()
+
+    # Then every case got its expected answer over HTTP too and stored nothing; no 5xx at all
+    expected = {c.name: (c.expect_status, 0) for c in cases} | {"chunked-body": (400, 0)}
+    wrong = {n: (outcomes.get(n), want) for n, want in expected.items() if outcomes.get(n) != want}
+    assert wrong == {}, wrong
+    assert "Internal Server Error" not in web.log() and "Traceback" not in web.log()
+    statuses = [status for status, _ in outcomes.values()]
+    figures.record(
+        "hostile_webhooks_http",
+        cases=len(outcomes),
+        server_errors=sum(1 for s in statuses if s >= 500),
+        by_status={str(s): statuses.count(s) for s in sorted(set(statuses))},
+    )

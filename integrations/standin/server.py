@@ -4,39 +4,29 @@ It serves the store API calls this project makes (``/stores/{hash}/v2/store``, `
 ``v2/orders/{id}``, ``v2/customers/{id}``, ``v3/customers?id:in=``, ``v3/hooks``) with data from
 :mod:`integrations.standin.data`, checks ``X-Auth-Token``, and keeps hooks in memory per store.
 
-Control API (no auth; loopback only), under ``/_standin/``:
-
-- ``GET stats`` -> ``{"calls": {"GET /v2/orders/{id}": n, ...}, "total": n}``;
-  ``POST stats/reset``.
-- ``POST fire`` ``{"store_hash", "scope", "data"?, "hash"?, "count"?: 1}`` -> POSTs a
-  BigCommerce-shaped delivery to every active hook of that store and scope, with the hook's
-  headers; answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
-- ``GET|POST|DELETE faults``: list / queue ``{"path_contains", "status"?, "times"?: 1,
-  "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
-  ``status`` 0: drop the connection without answering.
-- ``GET hooks``; ``POST hooks/{id}/deactivate`` (as BigCommerce does to a failing hook).
+The control API under ``/_standin/`` (no auth; loopback only) is in
+:mod:`integrations.standin.control`; the in-memory state behind both is in
+:mod:`integrations.standin.state`.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 import re
 import socket
 import threading
 import time
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from . import data as samples
+from .control import StandInControl, is_loopback
+from .state import Fault, StandInError
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +34,6 @@ DEFAULT_STORE_HASH = "standin"
 DEFAULT_ACCESS_TOKEN = "standin-token"  # a well-known development value, never a real secret
 ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 MAX_BODY_BYTES = 1024 * 1024
-FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
 HOOKS_PER_PAGE = 50
 RATE_LIMIT_HEADERS = {  # what BigCommerce sends with a 429; a fault's own headers override them
     "X-Rate-Limit-Time-Window-Ms": "30000",
@@ -71,32 +60,12 @@ _sleep = time.sleep  # module-level so that tests can record latency instead of 
 COMPILED_ROUTES = [(m, re.compile(p), key, name) for m, p, key, name in ROUTES]
 
 
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses: the only places the stand-in may listen."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass
 class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering (a network failure)
-
-
-@dataclass
-class Fault:
-    path_contains: str
-    status: int | None = None
-    times: int = 1
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_ms: int = 0
-    body: Any = None
 
 
 def v3_error(status: int, title: str, errors: dict | None = None) -> dict:
@@ -110,15 +79,7 @@ def v2_not_found() -> list:
     return [{"status": 404, "message": "The requested resource was not found."}]
 
 
-class StandInError(Exception):
-    """A control request the stand-in cannot honour; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class StandIn:
+class StandIn(StandInControl):
     """A BigCommerce stand-in; ``start()`` serves it from a background thread."""
 
     def __init__(
@@ -133,12 +94,7 @@ class StandIn:
         self.host = host
         self.port = port
         self.latency_ms = latency_ms
-        self.stores = dict(stores or {DEFAULT_STORE_HASH: DEFAULT_ACCESS_TOKEN})
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
-        self._faults: list[Fault] = []
-        self._hooks: dict[int, dict] = {}
-        self._next_hook_id = FIRST_HOOK_ID
+        super().__init__(dict(stores or {DEFAULT_STORE_HASH: DEFAULT_ACCESS_TOKEN}))
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -180,81 +136,6 @@ class StandIn:
         host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    # --- control (also reachable over HTTP under /_standin/) -------------------------------
-
-    def stats(self) -> dict:
-        with self._lock:
-            return {"calls": dict(self._calls), "total": sum(self._calls.values())}
-
-    def reset_stats(self) -> None:
-        with self._lock:
-            self._calls.clear()
-
-    def add_fault(
-        self,
-        path_contains: str,
-        status: int | None = None,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-        delay_ms: int = 0,
-        body: Any = None,
-    ) -> Fault:
-        """Queue a failure for the next ``times`` store API calls whose path contains the text."""
-        fault = Fault(path_contains, status, times, dict(headers or {}), delay_ms, body)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def faults(self) -> list[dict]:
-        with self._lock:
-            return [asdict(f) for f in self._faults]
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def hooks(self, store_hash: str | None = None) -> list[dict]:
-        with self._lock:
-            return [
-                dict(h)
-                for h in self._hooks.values()
-                if store_hash is None or h["store_hash"] == store_hash
-            ]
-
-    def deactivate_hook(self, hook_id: int) -> dict:
-        with self._lock:
-            hook = self._hooks.get(hook_id)
-            if hook is None:
-                raise StandInError(404, f"no hook {hook_id}")
-            hook.update(is_active=False, updated_at=int(time.time()))
-            return dict(hook)
-
-    def fire(
-        self,
-        store_hash: str,
-        scope: str,
-        data: dict | None = None,
-        event_hash: str | None = None,
-        count: int = 1,
-        timeout: float = 10.0,
-    ) -> list[dict]:
-        """Deliver ``count`` events to every active hook of the store and scope, as BigCommerce."""
-        if store_hash not in self.stores:
-            raise StandInError(404, f"unknown store {store_hash!r}")
-        with self._lock:
-            targets = [
-                dict(h)
-                for h in self._hooks.values()
-                if h["store_hash"] == store_hash and h["scope"] == scope and h["is_active"]
-            ]
-        results = []
-        with requests.Session() as session:
-            session.trust_env = False  # straight to the destination, never through a proxy
-            for _ in range(count):
-                payload = samples.delivery_payload(store_hash, scope, data, event_hash)
-                results.extend(_deliver(session, hook, payload, timeout) for hook in targets)
-        return results
-
     # --- store API --------------------------------------------------------------------------
 
     def handle_store(
@@ -265,8 +146,7 @@ class StandIn:
             return Reply(404, v3_error(404, "Not Found"))
         store_hash, api_path = match["store"], match["api"]
         route, key, params = self._route(method, api_path)
-        with self._lock:
-            self._calls[key] += 1
+        self._count_call(key)
         if self.latency_ms:
             _sleep(self.latency_ms / 1000)
         fault = self._take_fault(f"{path}?{query}" if query else path)
@@ -299,16 +179,6 @@ class StandIn:
             if match and route_method == method:
                 return name, key, match.groupdict()
         return None, f"{method} {api_path}", {}
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.path_contains in path:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
 
     def _store_info(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         name = f"BigCommerce Stand-in ({store_hash})"
@@ -376,7 +246,7 @@ class StandIn:
             return Reply(200, {"data": dict(hook), "meta": {}})
 
     def _get_hook(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
-        hook = self._find_hook(store_hash, params["id"])
+        hook = self._find_hook(store_hash, _int(params["id"]))
         return Reply(200, {"data": dict(hook), "meta": {}}) if hook else _hook_not_found(params)
 
     def _update_hook(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
@@ -384,7 +254,7 @@ class StandIn:
         if errors:
             return Reply(422, v3_error(422, "JSON data is missing or invalid", errors))
         with self._lock:
-            hook = self._find_hook(store_hash, params["id"])
+            hook = self._find_hook(store_hash, _int(params["id"]))
             if hook is None:
                 return _hook_not_found(params)
             scope = body.get("scope", hook["scope"])
@@ -399,56 +269,21 @@ class StandIn:
 
     def _delete_hook(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         with self._lock:
-            hook = self._find_hook(store_hash, params["id"])
+            hook = self._find_hook(store_hash, _int(params["id"]))
             if hook is None:
                 return _hook_not_found(params)
             del self._hooks[hook["id"]]
             return Reply(200, {"data": dict(hook), "meta": {}})
 
-    def _find_hook(self, store_hash: str, raw_id: str) -> dict | None:
-        hook = self._hooks.get(_int(raw_id))
-        return hook if hook and hook["store_hash"] == store_hash else None
-
-    def _duplicate(
-        self, store_hash: str, scope: str, destination: str, exclude: int | None = None
-    ) -> bool:
-        # BigCommerce allows one hook per store + client + scope + destination.
-        return any(
-            h["store_hash"] == store_hash
-            and h["scope"] == scope
-            and h["destination"] == destination
-            and h["id"] != exclude
-            for h in self._hooks.values()
-        )
-
     # --- control over HTTP ------------------------------------------------------------------
 
     def handle_control(self, method: str, path: str, body: Any) -> Reply:
+        """Answer a ``/_standin/`` request (the endpoints are in :mod:`.control`)."""
         try:
-            return self._control(method, path.removeprefix("/_standin").rstrip("/"), body)
+            answer = self._control(method, path.removeprefix("/_standin").rstrip("/"), body)
         except StandInError as exc:
             return Reply(exc.status, {"error": str(exc)})
-
-    def _control(self, method: str, path: str, body: Any) -> Reply:
-        if (method, path) == ("GET", "/stats"):
-            return Reply(200, self.stats())
-        if (method, path) == ("POST", "/stats/reset"):
-            self.reset_stats()
-            return Reply(200, self.stats())
-        if (method, path) == ("POST", "/fire"):
-            return Reply(200, self.fire(**_fire_arguments(body)))
-        if path == "/faults" and method in ("GET", "POST", "DELETE"):
-            if method == "POST":
-                self.add_fault(**_fault_arguments(body))
-            elif method == "DELETE":
-                self.clear_faults()
-            return Reply(200, self.faults())
-        if (method, path) == ("GET", "/hooks"):
-            return Reply(200, self.hooks())
-        match = re.fullmatch(r"/hooks/(\d+)/deactivate", path)
-        if method == "POST" and match:
-            return Reply(200, self.deactivate_hook(int(match[1])))
-        raise StandInError(404, f"no control endpoint {method} /_standin{path}")
+        return Reply(200, answer)
 
 
 def _int(value: str | None) -> int:
@@ -509,78 +344,6 @@ def _fault_reply(fault: Fault) -> Reply:
         title = "Injected failure"
     body = fault.body if fault.body is not None else v3_error(status, title)
     return Reply(status, body, headers)
-
-
-def _fire_arguments(body: Any) -> dict:
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("store_hash"), str)
-        or not isinstance(body.get("scope"), str)
-    ):
-        raise StandInError(400, "fire needs {'store_hash': str, 'scope': str}")
-    count = body.get("count", 1)
-    if not isinstance(count, int) or not 1 <= count <= 100_000:
-        raise StandInError(400, "count must be an integer from 1 to 100000")
-    if body.get("data") is not None and not isinstance(body["data"], dict):
-        raise StandInError(400, "data must be an object")
-    if body.get("hash") is not None and not isinstance(body["hash"], str):
-        raise StandInError(400, "hash must be a string")
-    return {
-        "store_hash": body["store_hash"],
-        "scope": body["scope"],
-        "data": body.get("data"),
-        "event_hash": body.get("hash"),
-        "count": count,
-    }
-
-
-def _fault_arguments(body: Any) -> dict:
-    if not isinstance(body, dict) or not isinstance(body.get("path_contains", ""), str):
-        raise StandInError(400, "a fault needs {'path_contains': str}")
-    status, times, delay = body.get("status"), body.get("times", 1), body.get("delay_ms", 0)
-    if status is not None and (not isinstance(status, int) or not 0 <= status <= 599):
-        raise StandInError(400, "status must be an HTTP status (0 drops the connection)")
-    if not isinstance(times, int) or times < 1 or not isinstance(delay, int) or delay < 0:
-        raise StandInError(400, "times must be >= 1 and delay_ms >= 0")
-    headers = body.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise StandInError(400, "headers must be an object")
-    return {
-        "path_contains": body.get("path_contains", ""),
-        "status": status,
-        "times": times,
-        "headers": {str(k): str(v) for k, v in headers.items()},
-        "delay_ms": delay,
-        "body": body.get("body"),
-    }
-
-
-def _deliver(session: requests.Session, hook: dict, payload: dict, timeout: float) -> dict:
-    """POST one delivery to one hook; the outcome, never an exception."""
-    result: dict[str, Any] = {
-        "hook_id": hook["id"],
-        "destination": hook["destination"],
-        "status": None,
-        "payload": payload,
-    }
-    host = urlsplit(hook["destination"]).hostname or ""
-    if not is_loopback(host):
-        # A development tool must not post sample data to the internet.
-        result["error"] = "not delivered: the stand-in only delivers to loopback destinations"
-        return result
-    headers = {**(hook.get("headers") or {}), "Content-Type": "application/json"}
-    try:
-        response = session.post(
-            hook["destination"],
-            data=json.dumps(payload),
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-        )
-        result["status"] = response.status_code
-    except requests.RequestException as exc:
-        result["error"] = f"{type(exc).__name__}: delivery failed"
-    return result
 
 
 class _IPv6Server(ThreadingHTTPServer):

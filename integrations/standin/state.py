@@ -1,0 +1,135 @@
+"""The stand-in's in-memory state: stores, hooks, injected faults and call counts, one lock.
+
+:class:`StandInState` is the base of :class:`~integrations.standin.server.StandIn`; its public
+methods are the control operations that need no HTTP (also reachable under ``/_standin/``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
+
+
+@dataclass
+class Fault:
+    path_contains: str
+    status: int | None = None
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_ms: int = 0
+    body: Any = None
+
+
+class StandInError(Exception):
+    """A control request the stand-in cannot honour; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StandInState:
+    """The stores (hash -> access token) and, guarded by ``_lock``, hooks, faults and calls."""
+
+    def __init__(self, stores: dict[str, str]) -> None:
+        self.stores = stores
+        self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+        self._faults: list[Fault] = []
+        self._hooks: dict[int, dict] = {}
+        self._next_hook_id = FIRST_HOOK_ID
+
+    # --- control (also reachable over HTTP under /_standin/) -------------------------------
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"calls": dict(self._calls), "total": sum(self._calls.values())}
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def add_fault(
+        self,
+        path_contains: str,
+        status: int | None = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        delay_ms: int = 0,
+        body: Any = None,
+    ) -> Fault:
+        """Queue a failure for the next ``times`` store API calls whose path contains the text."""
+        fault = Fault(path_contains, status, times, dict(headers or {}), delay_ms, body)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def faults(self) -> list[dict]:
+        with self._lock:
+            return [asdict(f) for f in self._faults]
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def hooks(self, store_hash: str | None = None) -> list[dict]:
+        with self._lock:
+            return [
+                dict(h)
+                for h in self._hooks.values()
+                if store_hash is None or h["store_hash"] == store_hash
+            ]
+
+    def deactivate_hook(self, hook_id: int) -> dict:
+        with self._lock:
+            hook = self._hooks.get(hook_id)
+            if hook is None:
+                raise StandInError(404, f"no hook {hook_id}")
+            hook.update(is_active=False, updated_at=int(time.time()))
+            return dict(hook)
+
+    # --- for the store API and deliveries ---------------------------------------------------
+
+    def _count_call(self, key: str) -> None:
+        with self._lock:
+            self._calls[key] += 1
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.path_contains in path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _active_hooks(self, store_hash: str, scope: str) -> list[dict]:
+        """Copies of the store's active hooks for the scope: where an event is delivered."""
+        with self._lock:
+            return [
+                dict(h)
+                for h in self._hooks.values()
+                if h["store_hash"] == store_hash and h["scope"] == scope and h["is_active"]
+            ]
+
+    def _find_hook(self, store_hash: str, hook_id: int) -> dict | None:
+        hook = self._hooks.get(hook_id)
+        return hook if hook and hook["store_hash"] == store_hash else None
+
+    def _duplicate(
+        self, store_hash: str, scope: str, destination: str, exclude: int | None = None
+    ) -> bool:
+        # BigCommerce allows one hook per store + client + scope + destination.
+        return any(
+            h["store_hash"] == store_hash
+            and h["scope"] == scope
+            and h["destination"] == destination
+            and h["id"] != exclude
+            for h in self._hooks.values()
+        )

@@ -174,6 +174,8 @@ OUTBOUND_HTTP_ALLOWLIST = env.list("OUTBOUND_HTTP_ALLOWLIST", default=[])
 # the sweeper (a worker killed mid-task, a lost broker message). Must exceed Q_TIMEOUT.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+# The delivery task runs the new runs itself for up to this long, then enqueues the rest.
+FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
 # How a stored delivery reaches the task cluster (integrations never imports workflows).
 DELIVERY_ENQUEUE = "workflows.tasks.enqueue_delivery"
 
@@ -191,7 +193,9 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful task results are not kept (-1): runs and deliveries record their own outcome,
+    # and each saved result would cost the cluster a write per task. Failures are kept.
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
     "label": "Task queue",
     "sync": env.bool("Q_SYNC", default=False),
     # Several cluster nodes may share a broker; exactly one should run the scheduler (the

@@ -48,7 +48,12 @@ class Accepted:
 
 def find_subscription(uuid) -> WebhookSubscription:
     try:
-        return WebhookSubscription.objects.select_related("authentication").get(uuid=uuid)
+        # Only what the receiver needs: loading the stored credentials would decrypt them.
+        return (
+            WebhookSubscription.objects.select_related("authentication")
+            .only("id", "uuid", "event", "secret", "authentication", "authentication__store_hash")
+            .get(uuid=uuid)
+        )
     except WebhookSubscription.DoesNotExist:
         raise Rejected(404, "Unknown webhook subscription.") from None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.db import transaction
 
 from integrations import deliveries
 from integrations.models import WebhookDelivery
-from workflows import runs
-from workflows.models import Workflow, WorkflowStatus
+from workflows import engine, runs
+from workflows.models import RunStatus, Workflow, WorkflowRun, WorkflowStatus
 
 
 def listening_workflows(delivery: WebhookDelivery) -> list[Workflow]:
@@ -34,4 +37,21 @@ def process(delivery: WebhookDelivery) -> str:
             runs.create_for_delivery(wf, delivery, merge_data, subject_keys) for wf in workflows
         ]
         deliveries.mark_processed(delivery)
-    return f"processed: {sum(1 for _, new in created if new)} run(s) created"
+    new_runs = [run for run, new in created if new]
+    start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
+    return f"processed: {len(new_runs)} run(s) created"
+
+
+def start_runs(pending: list[WorkflowRun]) -> None:
+    """Execute new runs right here while the budget lasts, and hand the rest to other workers.
+
+    Most runs are quick (a condition, an email), and a task per run would cost the cluster
+    more than the run itself. Runs are committed rows first, so if this worker dies the
+    sweeper picks up whatever it had not finished.
+    """
+    deadline = time.monotonic() + settings.FANOUT_INLINE_SECONDS
+    for run in pending:
+        if time.monotonic() < deadline:
+            engine.execute(run.pk)
+        else:
+            runs.enqueue(run.pk)

@@ -17,10 +17,14 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
-def _enqueue_after_commit(run: WorkflowRun) -> None:
-    from workflows.tasks import enqueue_run
+def enqueue(run_id: int) -> None:
+    from workflows.tasks import enqueue_run  # tasks imports this module
 
-    transaction.on_commit(lambda: enqueue_run(run.pk))
+    enqueue_run(run_id)
+
+
+def _enqueue_after_commit(run: WorkflowRun) -> None:
+    transaction.on_commit(lambda: enqueue(run.pk))
 
 
 def already_ran_for(workflow: Workflow, subject_key: str) -> WorkflowRun | None:
@@ -40,7 +44,8 @@ def already_ran_for(workflow: Workflow, subject_key: str) -> WorkflowRun | None:
 def create_for_delivery(
     workflow: Workflow, delivery: WebhookDelivery, merge_data: dict, subject_keys: dict
 ) -> tuple[WorkflowRun, bool]:
-    """Get or create the run of `workflow` for `delivery` (must be called in a transaction)."""
+    """Get or create the run of `workflow` for `delivery` (must be called in a transaction).
+    The caller starts new pending runs (see `fanout.start_runs`)."""
     existing = WorkflowRun.objects.filter(workflow=workflow, delivery=delivery).first()
     if existing is not None:
         return existing, False
@@ -67,8 +72,6 @@ def create_for_delivery(
             run.finished_at = timezone.now()
             run.resume_at = None
     run.save()
-    if run.status == RunStatus.PENDING:
-        _enqueue_after_commit(run)
     return run, True
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
+from django_q.brokers import Broker, get_broker
 from django_q.tasks import async_task
 
 from integrations import deliveries, subscriptions
@@ -12,12 +14,20 @@ from workflows import engine, fanout, runs
 logger = logging.getLogger(__name__)
 
 
+@cache
+def broker() -> Broker:
+    """One broker per process: django-q2 would otherwise build one (and, for Redis, a new
+    connection pool) for every task enqueued — the receiver's hot path."""
+    return get_broker()
+
+
 def enqueue_delivery(delivery_id: int) -> None:
     async_task(
         "workflows.tasks.process_delivery",
         delivery_id,
         task_name=f"delivery-{delivery_id}",
         group="deliveries",
+        broker=broker(),
         q_options={"ack_failure": True},
     )
 
@@ -28,6 +38,7 @@ def enqueue_run(run_id: int) -> None:
         run_id,
         task_name=f"run-{run_id}",
         group="runs",
+        broker=broker(),
         q_options={"ack_failure": True},
     )
 

@@ -174,3 +174,17 @@ def test_no_active_workflow_processes_without_fetching(auth, post_delivery, stor
     post_delivery(sub, delivery_body("shipment_created"))
     assert WebhookDelivery.objects.get().status == "processed"
     assert store.resource_calls() == []
+
+
+def test_runs_beyond_the_inline_budget_go_to_other_workers(
+    make_workflow, auth, post_delivery, store, settings, monkeypatch
+):
+    # Given no time to run anything inline
+    settings.FANOUT_INLINE_SECONDS = 0
+    handed_out = []
+    monkeypatch.setattr("workflows.runs.enqueue", handed_out.append)
+    # When a delivery reaches three workflows
+    deliver("shipment_created", make_workflow, auth, post_delivery, n_workflows=3)
+    # Then every run is handed to the queue, still pending
+    assert sorted(handed_out) == sorted(WorkflowRun.objects.values_list("pk", flat=True))
+    assert set(WorkflowRun.objects.values_list("status", flat=True)) == {"pending"}

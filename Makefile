@@ -56,5 +56,10 @@ check-deploy: $(STAMP)
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=example.com $(PY) manage.py check --deploy --fail-level WARNING
 
+## Ingest and pipeline figures on SQLite/ORM and PostgreSQL/Redis (skipped when unreachable),
+## with their baselines; prints a table and saves JSON under bench-results/. About 4 minutes.
+bench: $(STAMP)
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-db.sqlite3*

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import uuid
 from pathlib import Path
@@ -30,7 +31,7 @@ def build(wrk: str | None) -> dict:
         "connections": 16,
         "load_threads": 2,
         "warmup": _int("BENCH_WARMUP", 2),
-        "seconds": _int("BENCH_SECONDS", 5),
+        "seconds": _int("BENCH_SECONDS", 4),
         "rounds": _int("BENCH_ROUNDS", 3),
         # One gunicorn for all three views: the production gunicorn.conf.py (gunicorn reads it
         # from the working directory), its workers and threads, without worker recycling.
@@ -41,7 +42,7 @@ def build(wrk: str | None) -> dict:
         "latency_ms": 50,
         "deliveries": {
             1: _int("BENCH_DELIVERIES_1", 300),
-            20: _int("BENCH_DELIVERIES_20", 60),
+            20: _int("BENCH_DELIVERIES_20", 40),
         },
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
         "ingest_queue": f"bench-ingest-{run}",
@@ -61,6 +62,14 @@ def build(wrk: str | None) -> dict:
     }
 
 
+def _shown(url: str) -> str:
+    return re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", url)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def unreachable(topology: dict) -> str | None:
     """Why a topology's services can't be used (None: they answer)."""
     if topology["db"] != "postgres":
@@ -70,11 +79,11 @@ def unreachable(topology: dict) -> str | None:
 
         psycopg.connect(topology["pg_admin_url"], connect_timeout=3).close()
     except Exception as exc:
-        return f"PostgreSQL unreachable at {topology['pg_admin_url']}: {exc}".strip()
+        return f"PostgreSQL unreachable at {_shown(topology['pg_admin_url'])}: {_first_line(exc)}"
     try:
         import redis
 
         redis.from_url(topology["redis_url"], socket_timeout=3, socket_connect_timeout=3).ping()
     except Exception as exc:
-        return f"Redis unreachable at {topology['redis_url']}: {exc}".strip()
+        return f"Redis unreachable at {_shown(topology['redis_url'])}: {_first_line(exc)}"
     return None

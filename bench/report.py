@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench-results"
 INGEST_TARGET_RATIO, INGEST_TARGET_P99_MS, PIPELINE_TARGET = 0.7, 50.0, 0.7
+MIN_CALLS = 2  # shipment_created, registered customer: the order and the customer
 
 
 def _cpu_model() -> str:
@@ -55,6 +56,7 @@ def machine() -> dict:
         "django": django.get_version(),
         "gunicorn": gunicorn.__version__,
         "commit": _commit(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
@@ -89,6 +91,8 @@ def _pipeline_line(p: dict) -> str:
     fraction = p["achieved_fraction"]
     achieved = f"{fraction:.0%}" if fraction is not None else "-"
     flag = " (timed out)" if p["timed_out"] else ""
+    if p["calls_per_delivery"] != MIN_CALLS:
+        flag += f" (calls per delivery above the minimum {MIN_CALLS})"
     return (
         f"  {p['workflows']:>9}{p['deliveries']:>11}{p['deliveries_per_s'] or 0:>9.1f}"
         f"{p['deliveries_per_s_fanned_out'] or 0:>10.1f}{p['runs_per_s'] or 0:>8.1f}"
@@ -107,16 +111,17 @@ def _heading(key: str, result: dict) -> str:
 
 def render(report: dict) -> str:
     m, cfg = report["machine"], report["config"]
+    threads = cfg["load_threads"] if cfg["load_tool"].startswith("wrk") else cfg["connections"]
     load = (
-        f"{cfg['load_tool']}, {cfg['connections']} keep-alive connections, "
-        f"{cfg['load_threads']} client threads"
+        f"{cfg['load_tool']}, {cfg['connections']} keep-alive connections, {threads} client threads"
     )
     out = [
         "",
         "=" * 100,
         f"make bench  {m['date']}  commit {m['commit']}",
         f"Machine: {m['nproc']} x {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}, "
-        f"Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']}",
+        f"Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']}; load average "
+        f"at start {' '.join(str(x) for x in m['loadavg_at_start'])}",
         "",
         f"INGEST  {load}; per view a {cfg['warmup']} s warm-up, then {cfg['rounds']} rounds "
         f"of {cfg['seconds']} s interleaving (a), (b), (c);",

@@ -1,7 +1,7 @@
 """One topology's figures in a process of its own (Django settings are per process).
 
-`python -m bench.topology sqlite|postgres CONFIG_JSON OUT_JSON`: a fresh database, the stand-in,
-migrations and bench data; then ingest (gunicorn) and pipeline (qcluster); results to OUT_JSON.
+`python -m bench.topology sqlite|postgres CONFIG_FILE OUT_FILE` (JSON files): a fresh database,
+the stand-in, migrations and bench data; then ingest (gunicorn) and pipeline (qcluster).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import sys
 import uuid
@@ -75,10 +76,8 @@ def configure(topology: dict, database_url: str, standin_url: str, web_port: int
         Q_WORKERS=str(cfg["workers"]),
         LOG_LEVEL="WARNING",
     )
-    if topology.get("redis_url"):
-        os.environ["REDIS_URL"] = topology["redis_url"]
-    else:
-        os.environ.pop("REDIS_URL", None)
+    # Set even when empty: an unset REDIS_URL could be filled in from a developer's .env file.
+    os.environ["REDIS_URL"] = topology.get("redis_url", "")
 
 
 def describe_database() -> dict:
@@ -162,9 +161,14 @@ def forget_queues(cfg: dict) -> None:
             client.delete(f"django_q:{name}:q")
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(f"bench: stopped by signal {signum}")  # so that every `finally` runs
+
+
 def main(argv: list[str]) -> int:
-    key, cfg_json, out = argv
-    cfg = json.loads(cfg_json)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    key, cfg_path, out = argv
+    cfg = json.loads(Path(cfg_path).read_text())
     cfg["deliveries"] = {int(k): v for k, v in cfg["deliveries"].items()}
     topology = cfg["topologies"][key]
     from integrations.standin import StandIn

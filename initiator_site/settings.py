@@ -94,6 +94,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": Path(tempfile.gettempdir()) / f"initiator-test-{os.getpid()}.sqlite3"
     }
+    # Keep connections: opening one runs the PRAGMAs above, on every request otherwise.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 else:
     # One test database per test process, so parallel runs never drop each other's.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -46,19 +47,48 @@ class Accepted:
     duplicate: bool
 
 
-def find_subscription(uuid) -> WebhookSubscription:
-    try:
-        # Only what the receiver needs: loading the stored credentials would decrypt them.
-        return (
-            WebhookSubscription.objects.select_related("authentication")
-            .only("id", "uuid", "event", "secret", "authentication", "authentication__store_hash")
-            .get(uuid=uuid)
-        )
-    except WebhookSubscription.DoesNotExist:
-        raise Rejected(404, "Unknown webhook subscription.") from None
+@dataclass(frozen=True)
+class Target:
+    """What the receiver needs of a subscription (never the store credentials)."""
+
+    id: int
+    event: str
+    secret: str
+    store_hash: str
 
 
-def check_secret(sub: WebhookSubscription, presented: str | None) -> None:
+# uuid -> (Target, expiry). A subscription's secret, event and store never change, so a short
+# per-process cache only delays noticing a deleted one, and `store` re-checks that case.
+_targets: dict[str, tuple[Target, float]] = {}
+TARGET_CACHE_SECONDS = 30.0
+TARGET_CACHE_SIZE = 1000
+
+
+def find_subscription(uuid) -> Target:
+    key = str(uuid)
+    cached = _targets.get(key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    row = (
+        WebhookSubscription.objects.filter(uuid=uuid)
+        .values_list("id", "event", "secret", "authentication__store_hash")
+        .first()
+    )
+    if row is None:
+        _targets.pop(key, None)
+        raise Rejected(404, "Unknown webhook subscription.")
+    target = Target(*row)  # the secret field decrypts itself on the way out
+    if len(_targets) >= TARGET_CACHE_SIZE:
+        _targets.clear()
+    _targets[key] = (target, time.monotonic() + TARGET_CACHE_SECONDS)
+    return target
+
+
+def forget(uuid) -> None:
+    _targets.pop(str(uuid), None)
+
+
+def check_secret(sub: Target, presented: str | None) -> None:
     # Constant-time comparison: the time taken says nothing about how much of it matched.
     if not presented or not hmac.compare_digest(presented.encode(), sub.secret.encode()):
         raise Rejected(401, f"Missing or wrong {SECRET_HEADER} header.")
@@ -85,7 +115,7 @@ def redact_headers(headers) -> dict[str, str]:
     return kept
 
 
-def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
+def store(sub: Target, body: bytes, headers) -> Accepted:
     """Validate `body` for `sub` and store it once; the same BigCommerce hash again is a
     duplicate (the unique constraint decides, so concurrent copies cannot both get in)."""
     try:
@@ -96,7 +126,7 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
         payload = parse_delivery(
             body,
             expected_scope=get_event(sub.event).scope,
-            expected_store_hash=sub.authentication.store_hash,
+            expected_store_hash=sub.store_hash,
         )
     except PayloadError as exc:
         raise Rejected(400, exc.message) from None
@@ -104,7 +134,7 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
-                subscription=sub,
+                subscription_id=sub.id,
                 scope=payload.scope,
                 store_hash=payload.store_hash,
                 hash=payload.hash,
@@ -119,10 +149,12 @@ def store(sub: WebhookSubscription, body: bytes, headers) -> Accepted:
             else:
                 transaction.on_commit(lambda: enqueue(delivery.pk))
     except IntegrityError:
-        existing = WebhookDelivery.objects.filter(subscription=sub, hash=payload.hash).first()
-        if existing is None:  # not a duplicate after all: let it surface
-            raise
-        return Accepted(existing.pk, duplicate=True)
+        existing = WebhookDelivery.objects.filter(subscription_id=sub.id, hash=payload.hash).first()
+        if existing is not None:
+            return Accepted(existing.pk, duplicate=True)
+        if not WebhookSubscription.objects.filter(pk=sub.id).exists():
+            raise Rejected(404, "Unknown webhook subscription.") from None  # deleted meanwhile
+        raise
     return Accepted(delivery.pk, duplicate=False)
 
 

@@ -116,3 +116,21 @@ def test_control_characters_in_kept_headers_are_dropped(sub, post_delivery, stor
     )
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().headers["User-Agent"] == "Bigcommerce/1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subscription_deleted_while_cached_is_404_not_500(
+    make_workflow, auth, post_delivery, store
+):
+    # Given a subscription the receiver has seen (and cached)
+    from integrations.models import WebhookSubscription
+
+    make_workflow("shipment_created")
+    sub = subscription_for(auth, "shipment_created")
+    assert post_delivery(sub, delivery_body("shipment_created")).status_code == 200
+    # When it is deleted and BigCommerce delivers again
+    WebhookSubscription.objects.filter(pk=sub.pk).delete()
+    body = delivery_body("shipment_created")
+    body["hash"] = "another-event"
+    # Then the answer is 404, as for any unknown subscription
+    assert post_delivery(sub, body).status_code == 404

@@ -25,9 +25,10 @@ def store_backlog(sub, tag: str, count: int) -> None:
     """The deliveries, through the receiver's own store-then-enqueue code."""
     from integrations import receiver
 
+    target = receiver.find_subscription(sub.uuid)
     for n in range(count):
         body = fixtures.shipment_body(f"{tag}-{n}", fixtures.order_id_for(7 * n + 3))
-        receiver.store(sub, body.encode(), HEADERS)
+        receiver.store(target, body.encode(), HEADERS)
 
 
 def summarize(tag: str, t0, count: int, active: int) -> dict:

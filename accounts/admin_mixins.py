@@ -64,22 +64,23 @@ def scoped_related_filter(field_name: str, account_path: str):
 
 
 class SuperuserOnlyAdmin:
-    """Mixin: superusers only (task queue pages show task arguments and schedules)."""
+    """Mixin: superusers only (task queue pages show task arguments and schedules). It only
+    narrows the wrapped admin's own rules (django-q2 forbids adding results, for one)."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_superuser and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_superuser and super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 class AccountScopedInline:

@@ -157,6 +157,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Workflows started by BigCommerce store events.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }

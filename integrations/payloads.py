@@ -110,7 +110,8 @@ def parse_delivery(
 def _load_json(body: bytes) -> dict[str, Any]:
     try:
         # NaN/Infinity are not JSON; refuse them instead of letting floats sneak into ids.
-        value = json.loads(body, parse_constant=_reject_constant)
+        # Decode as UTF-8 ourselves: given bytes, json.loads would guess UTF-16/32 from NULs.
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         # ValueError covers bad JSON, bad UTF-8 and Python's int-digits limit.
         raise PayloadError("Body is not valid JSON.") from None

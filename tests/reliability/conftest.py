@@ -46,6 +46,12 @@ def customer_order_ids(count: int, start: int = 1001) -> list[int]:
     return [n for n in range(start, start + 2 * count) if n % 10][:count]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made in most tests here; a slow hasher would be most of their run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- Output of children ---------------------------------------------------------------------
 
 
@@ -125,6 +131,17 @@ def to_cluster(monkeypatch, cluster_name):
     monkeypatch.setattr(Conf, "SYNC", False)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster_name)
     monkeypatch.setattr(Conf, "PREFIX", cluster_name)  # the payload signing salt
+    _forget_broker()  # the app keeps one broker per process, named after the queue
+    yield
+    _forget_broker()
+
+
+def _forget_broker() -> None:
+    from workflows import tasks
+
+    cached = getattr(tasks, "broker", None)
+    if hasattr(cached, "cache_clear"):
+        cached.cache_clear()
 
 
 @pytest.fixture
@@ -196,6 +213,66 @@ def make_active_workflow(standin_auth, account, manager):
         return wf, sub
 
     return make
+
+
+MARK = secrets.token_hex(6)  # in every name of the victim's objects: any leak shows it
+
+
+@pytest.fixture
+def victim(make_authentication, make_user, account, manager):
+    """Account A's objects, one of each kind by model label, every name carrying MARK."""
+    from django.utils import timezone
+
+    from integrations.models import WebhookDelivery
+    from integrations.subscriptions import subscription_for
+    from workflows import services
+    from workflows.models import StepResult, WorkflowRun
+
+    auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
+    workflow = services.create_workflow(
+        account=account,
+        created_by=manager,
+        steps=[
+            {
+                "type": "send_email",
+                "config": {"to": "a@example.com", "subject": f"S {MARK}", "body": "b"},
+            }
+        ],
+        name=f"Flow {MARK}",
+        initiator="bigcommerce",
+        event="shipment_created",
+        authentication=auth,
+    )
+    sub = subscription_for(auth, "shipment_created")
+    delivery = WebhookDelivery.objects.create(
+        subscription=sub,
+        scope="store/shipment/created",
+        store_hash=auth.store_hash,
+        hash=f"hash-{MARK}",
+        body="{}",
+        status="processed",
+    )
+    run = WorkflowRun.objects.create(
+        workflow=workflow,
+        delivery=delivery,
+        status="failed",
+        error=f"Failed {MARK}",
+        merge_data={"BigCommerce | Customer | email": f"{MARK}@example.com"},
+        finished_at=timezone.now(),
+    )
+    StepResult.objects.create(
+        run=run, position=0, type="send_email", status="failed", detail=f"Not sent {MARK}"
+    )
+    user = make_user(account, f"user-{MARK}")
+    return {
+        "integrations.BigCommerceAuthentication": auth,
+        "integrations.WebhookSubscription": sub,
+        "integrations.WebhookDelivery": delivery,
+        "workflows.Workflow": workflow,
+        "workflows.WorkflowRun": run,
+        "accounts.User": user,
+        "accounts.Account": account,
+    }
 
 
 def secret_header(sub) -> dict:

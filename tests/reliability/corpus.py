@@ -15,8 +15,9 @@ A case file is JSON:
 - ``expect_status``.
 
 Anywhere in text: ``{store}``, ``{sub}``, ``{secret}``, ``{other_sub}``, ``{other_secret}``,
-``{unknown}``, ``{sub_upper}``, ``{secret_prefix}``, ``{secret_swapcase}``; and
-``{"repeat": "x", "times": 70000}`` stands for a long string.
+``{unknown}``, ``{sub_upper}``, ``{secret_prefix}``, ``{secret_swapcase}``; anywhere in a
+value, ``{"repeat": "x", "times": 70000}`` stands for a long string and ``{"concat": [...]}``
+for its parts joined.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ def expand(value: Any, ctx: dict[str, str]) -> Any:
     if isinstance(value, dict):
         if set(value) == {"repeat", "times"}:
             return value["repeat"] * value["times"]
+        if set(value) == {"concat"}:
+            return "".join(expand(part, ctx) for part in value["concat"])
         return {k: expand(v, ctx) for k, v in value.items()}
     if isinstance(value, list):
         return [expand(v, ctx) for v in value]

@@ -1,4 +1,4 @@
-"""Observed figures (counts, timings) recorded by tests for the README — reported, never asserted."""
+"""Observed figures (counts, timings) recorded for the README: reported, never asserted."""
 
 from __future__ import annotations
 

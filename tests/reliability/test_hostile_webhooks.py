@@ -114,6 +114,30 @@ def test_hostile_webhook(
     assert len(no_outbound.calls) == 0
 
 
+@pytest.mark.django_db
+def test_hostile_headers_on_a_valid_delivery_are_stored_clean(client, subscriptions, no_outbound):
+    # Given a valid delivery whose kept headers carry NUL, CR/LF and oversized values
+    sub = subscriptions["shipment"]
+    case = corpus.Case("headers", {"base": "valid"})
+    body = case.request(case_context(case, subscriptions)).body
+    response = client.post(
+        f"/webhooks/bigcommerce/{sub.uuid}/",
+        body,
+        content_type="application/json",
+        HTTP_X_WEBHOOK_SECRET=sub.secret,
+        HTTP_USER_AGENT="Bigcommerce\x00Hooks\r\nX-Injected: 1",
+        HTTP_X_BC_TRACE="\x00" * 10 + "t" * 5000,
+        HTTP_X_FORWARDED_FOR="203.0.113.9\x7f",
+    )
+    # Then it is accepted and stored once, with the headers cleaned, cut, and the secret redacted
+    assert response.status_code == 200
+    (stored,) = WebhookDelivery.objects.all()
+    text = json.dumps(stored.headers)
+    assert "\\u0000" not in text and "\\r" not in text and "\\u007f" not in text
+    assert all(len(value) <= 500 for value in stored.headers.values())
+    assert sub.secret not in text and "[redacted]" in text
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
@@ -145,7 +169,13 @@ def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
                     request.method,
                     url + request.path,
                     data=request.body,
-                    headers={"Content-Type": "application/json", **request.headers},
+                    # A fresh connection per case: the server may close one whose body it
+                    # refused to read, and a reused one would fail on the client side.
+                    headers={
+                        "Content-Type": "application/json",
+                        "Connection": "close",
+                        **request.headers,
+                    },
                     allow_redirects=False,
                     timeout=30,
                 )

@@ -1,13 +1,20 @@
-"""A worker process killed (SIGKILL) in the middle of a delivery: nothing lost, nothing twice.
+"""A worker process killed (SIGKILL) mid-task: nothing lost, nothing done twice.
 
-The worker is caught while it waits on BigCommerce (the stand-in holds the order fetch), found
-through the cluster's own log and /proc, and killed. Recovery depends on the broker:
+The worker is caught while it waits on a slow server — BigCommerce (the stand-in holds the order
+fetch) or the target of an HTTP step — found through /proc (the worker process of the cluster
+holding a connection to that server, matched with the cluster's "processing" log line), and
+killed. A delivery's recovery depends on the broker:
 
 - ORM broker (the SQLite pass): the task row was never acknowledged, so the broker hands it out
   again `Q_RETRY` seconds after it was taken; the delivery's lease has run out by then.
 - Redis (the PostgreSQL pass): the message left Redis when the worker popped it and died with
   the worker. The delivery row is still there; once its lease runs out the sweeper (called here
   instead of waiting for its one-minute schedule) enqueues it again.
+
+A delivery is simply processed again. A run killed mid-step is handed out again by the sweeper
+once its lease is over, whichever task was executing it; a step that was interrupted after its
+side effect may have happened is never repeated automatically: it is reported, and a person may
+retry the run.
 """
 
 from __future__ import annotations
@@ -15,31 +22,65 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from integrations.models import WebhookDelivery
 from tests import harness
-from tests.reliability import procs
+from tests.reliability import figures, procs
 from tests.reliability.conftest import redis_broker, secret_header, sent_emails, shipment
 from workflows import tasks
+from workflows.engine import INTERRUPTED
 from workflows.models import StepResult, WorkflowRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 HANG_MS = 15_000  # the first order fetch hangs; the worker is killed long before it answers
-Q_TIMEOUT, LEASE_SECONDS, Q_RETRY = 5, 6, 10  # timeout < lease < retry, as in production
+Q_TIMEOUT, LEASE_SECONDS, Q_RETRY = 5, 6, 12  # timeout < lease < retry, as in production
 ORDER_CALLS = "GET /v2/orders/{id}"
 
 
-def test_killed_worker_delivery_completes_and_emails_once(
-    env, standin, make_active_workflow, client, log_dir, maildir, to_cluster, no_schedules
-):
-    # Given one active workflow that emails the customer, a cluster of one worker with short
-    # broker timeouts, and a BigCommerce whose next order fetch hangs
-    _wf, sub = make_active_workflow()
+def kill_worker_connected_to(cluster, port: int, ready) -> tuple[str, float]:
+    """SIGKILL the cluster's worker that holds a connection to loopback `port`, once `ready()`;
+    its django-q2 name and when it was killed (monotonic clock)."""
+
+    def holder():
+        if not ready():
+            return None
+        for name, pid in procs.worker_pids(cluster.log()).items():
+            if pid in procs.descendants(cluster.pid) and procs.connected_to(pid, port):
+                return name, pid
+        return None
+
+    name, pid = harness.wait_until(holder, 30, what=f"a worker connected to port {port}")
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    harness.wait_until(lambda: not procs.alive(pid), 10, what="the worker to die")
+    return name, killed_at
+
+
+def wait_for_lease_then_sweep(model, pk: int, field: str) -> dict:
+    """Once the row's lease ran out, run the sweeper here (as its schedule would)."""
+    harness.wait_until(
+        lambda: model.objects.filter(pk=pk, **{f"{field}__lte": timezone.now()}).exists(),
+        LEASE_SECONDS + 10,
+        what="the lease to run out",
+    )
+    return tasks.sweep()
+
+
+def recovery() -> str:
+    if redis_broker():
+        return f"sweeper after the {LEASE_SECONDS} s lease (Redis lost the message)"
+    return f"ORM broker redelivery after Q_RETRY={Q_RETRY} s"
+
+
+@pytest.fixture
+def short_leases(env, settings):
     settings.DELIVERY_LEASE_SECONDS = LEASE_SECONDS
     env.update(
         Q_WORKERS="1",
@@ -47,8 +88,17 @@ def test_killed_worker_delivery_completes_and_emails_once(
         Q_RETRY=str(Q_RETRY),
         DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
     )
+    return env
+
+
+def test_killed_worker_delivery_completes_and_emails_once(
+    short_leases, standin, make_active_workflow, client, log_dir, maildir, to_cluster, no_schedules
+):
+    # Given one active workflow that emails the customer, a cluster of one worker with short
+    # broker timeouts, and a BigCommerce whose next order fetch hangs
+    _wf, sub = make_active_workflow()
     standin.add_fault("/v2/orders/", delay_ms=HANG_MS, times=1)
-    cluster = harness.start_qcluster(env, log_dir)
+    cluster = harness.start_qcluster(short_leases, log_dir)
     try:
         # When a delivery arrives (enqueued on the real broker) and a worker takes it
         response = client.post(
@@ -60,41 +110,26 @@ def test_killed_worker_delivery_completes_and_emails_once(
         assert response.status_code == 200
         delivery = WebhookDelivery.objects.get()
         task_name = f"delivery-{delivery.pk}"
-        worker = harness.wait_until(
-            lambda: procs.worker_processing(cluster.log(), task_name), 30, what=task_name
+        # ... and, while it waits on the order fetch, that worker is killed
+        killed, killed_at = kill_worker_connected_to(
+            cluster, standin.port, ready=lambda: standin.stats()["calls"].get(ORDER_CALLS) == 1
         )
-        pid = procs.worker_pids(cluster.log())[worker]
-        assert pid in procs.descendants(cluster.pid)
-        # ... and is blocked on the order fetch, connected to the stand-in
-        harness.wait_until(
-            lambda: standin.stats()["calls"].get(ORDER_CALLS) == 1
-            and procs.connected_to(pid, standin.port),
-            15,
-            what="the worker to wait on BigCommerce",
-        )
-        # ... the worker is killed
-        os.kill(pid, signal.SIGKILL)
-        harness.wait_until(lambda: not procs.alive(pid), 10, what="the worker to die")
+        assert procs.worker_processing(cluster.log(), task_name) == killed
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts) == ("processing", 1)
         assert not WorkflowRun.objects.exists()
 
         if redis_broker():
             # Then (Redis) the message is gone with the worker; the row waits for its lease
-            harness.wait_until(
-                lambda: WebhookDelivery.objects.filter(
-                    pk=delivery.pk, next_attempt_at__lte=timezone.now()
-                ).exists(),
-                LEASE_SECONDS + 10,
-                what="the lease to run out",
-            )
-            assert tasks.sweep() == {"deliveries": 1, "runs": 0}
+            swept = wait_for_lease_then_sweep(WebhookDelivery, delivery.pk, "next_attempt_at")
+            assert swept == {"deliveries": 1, "runs": 0}
         # Then (ORM) the broker hands the unacknowledged task out again after Q_RETRY seconds
         harness.wait_until(
             lambda: WorkflowRun.objects.filter(status="succeeded").exists(),
             Q_RETRY + 40,
             what="the delivery to be processed again and its run to succeed",
         )
+        recovered_after = time.monotonic() - killed_at
     finally:
         cluster.stop()
 
@@ -112,3 +147,120 @@ def test_killed_worker_delivery_completes_and_emails_once(
     log = cluster.log()
     assert log.count(f"processing {task_name} ") == 2
     assert "reincarnated worker" in log
+    figures.record(
+        "worker_killed_mid_delivery",
+        recovered_by=recovery(),
+        recovered_after_seconds=round(recovered_after, 1),
+        delivery_attempts=2,
+        runs=1,
+        emails=len(emails),
+    )
+
+
+class SlowReceiver:
+    """A loopback HTTP server (an HTTP step's target) that counts every request it receives
+    and holds the first one for `hang` seconds before answering."""
+
+    def __init__(self, hang: float):
+        self.requests: list[str] = []
+        self.hang = hang
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests.append(self.path)
+                if len(receiver.requests) == 1:
+                    threading.Event().wait(receiver.hang)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the caller died
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_killed_worker_mid_http_step_never_repeats_it(
+    short_leases,
+    standin,
+    make_active_workflow,
+    client,
+    api_client,
+    manager,
+    log_dir,
+    to_cluster,
+    no_schedules,
+    settings,
+):
+    # Given a workflow whose one step POSTs to a (slow) allowlisted loopback server
+    target = SlowReceiver(hang=HANG_MS / 1000)
+    allow = f"127.0.0.1:{target.port}"
+    settings.OUTBOUND_HTTP_ALLOWLIST = [allow]
+    short_leases.update(OUTBOUND_HTTP_ALLOWLIST=allow)
+    step = {
+        "type": "http_request",
+        "config": {"method": "POST", "url": f"http://{allow}/hook", "headers": {}, "body": ""},
+    }
+    _wf, sub = make_active_workflow(steps=[step])
+    cluster = harness.start_qcluster(short_leases, log_dir)
+    try:
+        # When a delivery's run is executing the step and its worker is killed mid-request
+        response = client.post(
+            f"/webhooks/bigcommerce/{sub.uuid}/",
+            json.dumps(shipment(1002)),
+            content_type="application/json",
+            **secret_header(sub),
+        )
+        assert response.status_code == 200
+        # (the run may execute in the delivery's task or in its own: the worker is found by its
+        # connection to the step's target)
+        _killed, killed_at = kill_worker_connected_to(
+            cluster, target.port, ready=lambda: target.requests
+        )
+        run = WorkflowRun.objects.get()
+        assert run.status == "running"
+        # Then, once the run's lease is over, the sweeper hands it out again
+        swept = wait_for_lease_then_sweep(WorkflowRun, run.pk, "resume_at")
+        assert swept == {"deliveries": 0, "runs": 1}
+        # ... and the run reports the step as interrupted: it is not sent again
+        harness.wait_until(
+            lambda: WorkflowRun.objects.filter(pk=run.pk, status="failed").exists(),
+            40,
+            what="the run to be reported",
+        )
+        reported_after = time.monotonic() - killed_at
+        (result,) = StepResult.objects.filter(run=run)
+        assert (result.status, result.detail) == ("failed", INTERRUPTED)
+        assert len(target.requests) == 1
+
+        # When a person retries it, the step runs again, once
+        api_client.force_authenticate(manager)
+        assert api_client.post(f"/api/v1/runs/{run.pk}/retry/").status_code == 200
+        harness.wait_until(
+            lambda: WorkflowRun.objects.filter(pk=run.pk, status="succeeded").exists(),
+            30,
+            what="the retried run to succeed",
+        )
+    finally:
+        cluster.stop()
+        target.close()
+    assert target.requests == ["/hook", "/hook"]
+    figures.record(
+        "worker_killed_mid_http_step",
+        recovered_by=f"sweeper after the {LEASE_SECONDS} s lease",
+        reported_after_seconds=round(reported_after, 1),
+        requests_before_manual_retry=1,
+        requests_after_manual_retry=len(target.requests),
+    )

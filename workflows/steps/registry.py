@@ -39,7 +39,14 @@ def validate_step(step_type: Any, config: Any, event_key: str) -> dict:
         kind = get_kind(step_type)
     except ValidationError as exc:
         raise ValidationError({"type": exc}) from None
-    return kind.validate(config, event_key)
+    problems = unstorable_fields(config, keys_only=True)
+    if problems:
+        raise ValidationError(problems)
+    cleaned = kind.validate(config, event_key)
+    problems = unstorable_fields(cleaned)
+    if problems:
+        raise ValidationError(problems)
+    return cleaned
 
 
 class StepsValidationError(ValidationError):
@@ -92,15 +99,64 @@ def validate_steps(steps: Any, event_key: str) -> list[dict]:
             errors[index] = {"type": exc.messages}
             continue
         labels[index] = kind.label
+        problems = unstorable_fields(step.get("config"), keys_only=True)
+        if problems:
+            errors[index] = {"config": problems}
+            continue
         try:
             config = kind.validate(step.get("config"), event_key)
         except ValidationError as exc:
             errors[index] = {"config": _by_field(exc)}
             continue
+        problems = unstorable_fields(config)
+        if problems:
+            errors[index] = {"config": problems}
+            continue
         cleaned.append({"type": kind.type, "config": config})
     if errors:
         raise StepsValidationError(errors, labels, len(steps))
     return cleaned
+
+
+def unstorable_fields(config: Any, *, keys_only: bool = False) -> dict[str, list[str]]:
+    """Text the database would refuse, by top-level config field: NUL and lone surrogates are
+    valid in JSON strings but not in PostgreSQL's jsonb, nor in UTF-8. Messages name the path
+    (``rules[0].value``) and never echo the text itself. `keys_only` checks just the keys — run
+    before a kind's own validation, whose messages may quote an unknown key."""
+    problems: dict[str, list[str]] = {}
+    for path, problem in _walk_text(config, "", keys_only):
+        field = path.split(".", 1)[0].split("[", 1)[0] or NON_FIELD_ERRORS
+        problems.setdefault(field, []).append(f"{path}: {problem}" if path else problem)
+    return problems
+
+
+def _walk_text(value: Any, path: str, keys_only: bool, depth: int = 0):
+    if depth > 20:
+        yield path, "is nested too deeply."
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = _text_problem(key) if isinstance(key, str) else None
+            if problem:
+                yield path, f"a key {problem}"
+                continue
+            yield from _walk_text(item, f"{path}.{key}" if path else str(key), keys_only, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_text(item, f"{path}[{index}]", keys_only, depth + 1)
+    elif isinstance(value, str) and not keys_only:
+        problem = _text_problem(value)
+        if problem:
+            yield path, problem
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "must not contain NUL characters (\\u0000)."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must not contain unpaired surrogates (\\ud800-\\udfff); use valid Unicode."
+    return None
 
 
 def _by_field(exc: ValidationError) -> dict[str, list[str]]:

@@ -1,0 +1,104 @@
+"""Every URL of the site, from the URLconf, so tests cover a new endpoint without being told.
+
+A route is public only if it is in PUBLIC; every other one needs a login. Routes whose `pk` is
+an object are mapped to a model: DRF views by their queryset, UI views by OBJECT_ROUTES. A route
+that can't be mapped makes the classification test fail until it is added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Reachable without logging in: the login page, logout, the health check, and the webhook
+# receiver (which authenticates every call with its subscription's secret).
+PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook"}
+# UI routes whose `pk` names an object, by route-name prefix (the first match wins).
+OBJECT_ROUTES = [
+    ("workflows:run", "workflows.WorkflowRun"),
+    ("workflows:", "workflows.Workflow"),
+    ("authentications:", "integrations.BigCommerceAuthentication"),
+]
+# UI routes of the BigCommerce apps a member without the Integration Manager permission may use:
+# reading, and the wizard's first two steps (the second refuses BigCommerce itself).
+MEMBER_UI_ROUTES = {
+    "workflows:list",
+    "workflows:detail",
+    "workflows:run",
+    "workflows:new",
+    "workflows:new-name",
+    "workflows:new-initiator",
+    "authentications:list",
+}
+SAFE_METHODS = {"get", "head", "options"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name"
+    pattern: str
+    params: tuple[str, ...]
+    callback: Callable
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split(":", 1)[0] if ":" in self.name else ""
+
+    @property
+    def is_api(self) -> bool:
+        return self.namespace == "api"
+
+    @property
+    def view_class(self):
+        return getattr(self.callback, "cls", None)
+
+    def model_label(self) -> str | None:
+        """The model whose object `pk` names, or None when the route has no `pk`."""
+        if "pk" not in self.params:
+            return None
+        queryset = getattr(self.view_class, "queryset", None)
+        if queryset is not None:
+            return queryset.model._meta.label
+        for prefix, label in OBJECT_ROUTES:
+            if self.name.startswith(prefix):
+                return label
+        return None
+
+    def api_methods(self) -> list[str]:
+        """The HTTP methods a DRF route answers (lower case), without HEAD/OPTIONS."""
+        cls = self.view_class
+        actions = getattr(self.callback, "actions", None)
+        if actions:
+            allowed = set(getattr(cls, "http_method_names", actions))
+            return sorted(m for m in actions if m in allowed and m not in ("head", "options"))
+        return sorted(
+            m for m in cls.http_method_names if hasattr(cls, m) and m not in ("head", "options")
+        )
+
+
+def routes() -> list[Route]:
+    """Every named route outside the Django admin (the admin is covered from its registry)."""
+    found: list[Route] = []
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = entry.namespace
+                if inner == "admin":
+                    continue
+                ns = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                params = tuple(entry.pattern.regex.groupindex)
+                found.append(Route(name, prefix + str(entry.pattern), params, entry.callback))
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+def admin_url(model, view: str, *args) -> str:
+    """``admin_url(Workflow, "change", 3)`` -> ``/admin/workflows/workflow/3/change/``."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)

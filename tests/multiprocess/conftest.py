@@ -29,9 +29,24 @@ def standin(settings):
 
 
 @pytest.fixture
-def env(standin, settings):
+def maildir(log_dir):
+    path = log_dir / "mail"
+    path.mkdir(exist_ok=True)
+    for old in path.iterdir():
+        old.unlink()
+    return path
+
+
+def sent_subjects(maildir: Path, prefix: str) -> int:
+    """Emails written by the children's file email backend whose subject starts with `prefix`."""
+    return sum(f.read_text().count(f"Subject: {prefix}") for f in maildir.iterdir())
+
+
+@pytest.fixture
+def env(standin, settings, maildir):
     """Environment for children: this test's database, the stand-in, a private queue name."""
     return harness.child_env(
+        EMAIL_URL=f"filemail:///{maildir}",  # django-environ wants the extra slash
         Q_CLUSTER_NAME=f"test-{uuid.uuid4().hex[:8]}",
         Q_WORKERS="2",
         **({"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}),

@@ -86,8 +86,16 @@ class WorkflowAdmin(AccountScopedAdmin):
             obj.account_id = request.user.account_id
         if not change:
             obj.created_by = request.user
+        before = Workflow.objects.filter(pk=obj.pk).select_related("authentication").first()
         super().save_model(request, obj, form, change)
         services.subscription_of(obj)
+        if before and (before.authentication_id, before.event) != (
+            obj.authentication_id,
+            obj.event,
+        ):
+            # The workflow moved to another hook: both must follow (as in services.update_workflow).
+            services.sync_hook(before.authentication, before.event)
+            services.sync_hook(obj.authentication, obj.event)
 
     def delete_model(self, request, obj):
         services.delete_workflow(obj)

@@ -94,3 +94,20 @@ def test_retry_action_on_failed_runs(
         )
     run.refresh_from_db()
     assert run.status == "succeeded"  # no steps: the retried run just succeeds
+
+
+def test_changing_an_active_workflows_event_in_admin_moves_its_hook(
+    client, account_admin, make_workflow, store
+):
+    from integrations.subscriptions import subscription_for
+    from workflows import services
+
+    wf = services.activate(make_workflow("shipment_created", status="draft"))
+    client.force_login(account_admin)
+    data = inline_data(wf, "{}")
+    data.update({"event": "cart_converted", "steps-TOTAL_FORMS": "0"})
+    response = client.post(reverse("admin:workflows_workflow_change", args=[wf.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert subscription_for(wf.authentication, "cart_converted").status == "registered"
+    assert subscription_for(wf.authentication, "shipment_created").hook_id is None
+    assert [h["scope"] for h in store.hooks.values()] == ["store/cart/converted"]

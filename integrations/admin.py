@@ -47,17 +47,7 @@ class AuthenticationAdminForm(forms.ModelForm):
             f: cleaned[f] for f in ("store_hash", "client_id", "access_token") if f in cleaned
         }
         try:
-            if self.instance.pk:
-                # Verify a credential change before anything is saved.
-                if any(changes[f] != getattr(self.instance, f) for f in changes):
-                    self.verified = service.verify_credentials(
-                        changes.get("store_hash", self.instance.store_hash),
-                        changes.get("access_token", self.instance.access_token),
-                    )
-            else:
-                self.verified = service.verify_credentials(
-                    changes["store_hash"], changes["access_token"]
-                )
+            self.verified = service.verify_changes(self.instance, changes)
         except service.VerificationFailed as exc:
             self.add_error(exc.field, exc.message)
         return cleaned
@@ -99,7 +89,7 @@ class AuthenticationAdmin(AccountScopedAdmin):
             obj.created_by = request.user
         verified = getattr(form, "verified", None)
         if verified is not None:
-            service._mark_verified(obj, verified)
+            service.mark_verified(obj, verified)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):

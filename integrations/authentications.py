@@ -88,7 +88,7 @@ def verify_credentials(store_hash: str, access_token: str) -> StoreInfo:
     return StoreInfo(name=str(store.get("name") or ""))
 
 
-def _mark_verified(auth: BigCommerceAuthentication, info: StoreInfo) -> None:
+def mark_verified(auth: BigCommerceAuthentication, info: StoreInfo) -> None:
     auth.status = VerificationStatus.VERIFIED
     auth.status_detail = ""
     auth.store_name = info.name[:255]
@@ -106,25 +106,32 @@ def create_authentication(*, account, created_by, name, store_hash, client_id, a
         client_id=client_id,
         access_token=access_token,
     )
-    _mark_verified(auth, info)
+    mark_verified(auth, info)
     auth.save()
     return auth
 
 
-def update_authentication(auth: BigCommerceAuthentication, **changes) -> BigCommerceAuthentication:
-    """Apply `changes`; when a credential changes, verify the new set before saving anything."""
-    credentials_changed = any(
+def verify_changes(auth: BigCommerceAuthentication, changes: dict) -> StoreInfo | None:
+    """Verify the credentials `auth` would have after `changes`, when a credential changes
+    (a new authentication always counts as changed); None when nothing needs checking."""
+    changed = auth.pk is None or any(
         field in changes and changes[field] != getattr(auth, field) for field in CREDENTIAL_FIELDS
     )
-    if credentials_changed:
-        info = verify_credentials(
-            changes.get("store_hash", auth.store_hash),
-            changes.get("access_token", auth.access_token),
-        )
+    if not changed:
+        return None
+    return verify_credentials(
+        changes.get("store_hash", auth.store_hash),
+        changes.get("access_token", auth.access_token),
+    )
+
+
+def update_authentication(auth: BigCommerceAuthentication, **changes) -> BigCommerceAuthentication:
+    """Apply `changes`; when a credential changes, verify the new set before saving anything."""
+    info = verify_changes(auth, changes)
     for field, value in changes.items():
         setattr(auth, field, value)
-    if credentials_changed:
-        _mark_verified(auth, info)
+    if info is not None:
+        mark_verified(auth, info)
     auth.save()
     return auth
 
@@ -138,7 +145,7 @@ def reverify(auth: BigCommerceAuthentication) -> BigCommerceAuthentication:
             auth.status = VerificationStatus.FAILED
         auth.status_detail = exc.message
     else:
-        _mark_verified(auth, info)
+        mark_verified(auth, info)
     auth.save(update_fields=["status", "status_detail", "store_name", "last_verified_at"])
     return auth
 

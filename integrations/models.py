@@ -133,10 +133,6 @@ class WebhookSubscription(models.Model):
     def __str__(self) -> str:
         return f"{self.get_event_display()} for {self.authentication}"
 
-    @property
-    def account_id(self) -> int:
-        return self.authentication.account_id
-
 
 class DeliveryStatus(models.TextChoices):
     RECEIVED = "received", "Received"

@@ -84,10 +84,6 @@ def find_subscription(uuid) -> Target:
     return target
 
 
-def forget(uuid) -> None:
-    _targets.pop(str(uuid), None)
-
-
 def check_secret(sub: Target, presented: str | None) -> None:
     # Constant-time comparison: the time taken says nothing about how much of it matched.
     if not presented or not hmac.compare_digest(presented.encode(), sub.secret.encode()):

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
 from workflows.models import RunStatus, StepResult, Workflow, WorkflowRun
-
-
-def lease() -> timedelta:
-    return timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
 def enqueue(run_id: int) -> None:

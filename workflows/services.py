@@ -55,6 +55,14 @@ def create_workflow(*, account, created_by, steps: list[dict], **fields) -> Work
     return workflow
 
 
+def follow_hooks(before: tuple, workflow: Workflow) -> None:
+    """After a save that may have moved `workflow` to another authentication or event: the old
+    hook and the new one both follow. `before` is (authentication, event) before the save."""
+    if (before[0].pk, before[1]) != (workflow.authentication_id, workflow.event):
+        sync_hook(*before)
+        sync_hook(workflow.authentication, workflow.event)
+
+
 def update_workflow(workflow: Workflow, *, steps: list[dict] | None = None, **fields) -> Workflow:
     before = (workflow.authentication, workflow.event)
     with transaction.atomic():
@@ -64,9 +72,7 @@ def update_workflow(workflow: Workflow, *, steps: list[dict] | None = None, **fi
         if steps is not None:
             replace_steps(workflow, steps)
         subscription_of(workflow)
-    if (workflow.authentication, workflow.event) != before:
-        sync_hook(*before)
-        sync_hook(workflow.authentication, workflow.event)
+    follow_hooks(before, workflow)
     return workflow
 
 

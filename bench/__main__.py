@@ -46,6 +46,8 @@ def main() -> int:
     cfg = config.build(wrk)
     results = {}
     for key, topology in cfg["topologies"].items():
+        if key not in cfg["only_topologies"]:
+            continue
         reason = config.unreachable(topology)
         if reason:
             print(f"bench: skipping {topology['label']}: {reason}", flush=True)

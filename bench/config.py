@@ -15,6 +15,11 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name, "")
+    return [part.strip() for part in raw.split(",") if part.strip()] or default
+
+
 def production_gunicorn() -> dict:
     """Workers and threads as the production gunicorn.conf.py sets them on this machine."""
     conf = runpy.run_path(str(GUNICORN_CONF))
@@ -47,6 +52,10 @@ def build(wrk: str | None) -> dict:
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
         "ingest_queue": f"bench-ingest-{run}",
         "pipeline_queue": f"bench-pipeline-{run}",
+        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,
+        # BENCH_TOPOLOGIES=sqlite,postgres — for a quicker look while working on one of them.
+        "parts": _list("BENCH_PARTS", ["ingest", "pipeline"]),
+        "only_topologies": _list("BENCH_TOPOLOGIES", ["sqlite", "postgres"]),
         "topologies": {
             "sqlite": {"key": "sqlite", "label": "SQLite + ORM broker", "db": "sqlite"},
             "postgres": {

@@ -10,7 +10,7 @@ from bench import loadgen, procstats
 
 VIEWS = [
     ("a", "bare Django view, 200", "/bench/bare/"),
-    ("b", "one INSERT in a transaction", "/bench/insert/"),
+    ("b", "one INSERT (autocommit)", "/bench/insert/"),
     ("c", "receiver (real deliveries)", None),
 ]
 SETTLE_SECONDS = 0.5  # for requests still in flight when the client stopped

@@ -113,7 +113,7 @@ def quiet_hook_checks() -> None:
 def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     from django.core.management import call_command
 
-    from bench import ingest, pipeline
+    from bench import pipeline
     from tests import harness
 
     call_command("migrate", verbosity=0)
@@ -122,6 +122,24 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     fixtures.set_active(workflows, 1)
     logs = RESULTS / "logs" / topology["key"]
     result = {"topology": topology["label"], **describe_database()}
+    if "ingest" in cfg["parts"]:
+        result["ingest"] = measure_ingest(sub, cfg, topology["key"], logs, web_port)
+    if "pipeline" in cfg["parts"]:
+        print(f"bench: [{topology['key']}] pipeline", flush=True)
+        standin.latency_ms = cfg["latency_ms"]
+        cluster_env = harness.child_env(
+            DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO"
+        )
+        result["pipeline"] = [
+            pipeline.run(sub, workflows, active, standin, cluster_env, logs, cfg)
+            for active in sorted(cfg["deliveries"])
+        ]
+    return result
+
+
+def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
+    from bench import ingest
+    from tests import harness
 
     web_env = harness.child_env(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -130,24 +148,15 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
         LOG_LEVEL="INFO",
         GUNICORN_MAX_REQUESTS="0",  # no worker restarts in the middle of a measurement
     )
-    print(f"bench: [{topology['key']}] ingest", flush=True)
+    print(f"bench: [{key}] ingest", flush=True)
     web, url = harness.start_gunicorn(
         web_env, logs, workers=cfg["web_workers"], threads=cfg["web_threads"], port=web_port
     )
     try:
-        result["ingest"] = ingest.run(sub, url, web.pid, cfg, tag=uuid.uuid4().hex[:6])
+        return ingest.run(sub, url, web.pid, cfg, tag=uuid.uuid4().hex[:6])
     finally:
         web.stop()
-    ingest.cleanup(cfg["ingest_queue"])
-
-    print(f"bench: [{topology['key']}] pipeline", flush=True)
-    standin.latency_ms = cfg["latency_ms"]
-    cluster_env = harness.child_env(DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO")
-    result["pipeline"] = [
-        pipeline.run(sub, workflows, active, standin, cluster_env, logs, cfg)
-        for active in sorted(cfg["deliveries"])
-    ]
-    return result
+        ingest.cleanup(cfg["ingest_queue"])
 
 
 def forget_queues(cfg: dict) -> None:

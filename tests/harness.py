@@ -32,7 +32,7 @@ def free_port() -> int:
 def database_url() -> str:
     """The URL of the database this test process uses right now (the test database)."""
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or ""
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""

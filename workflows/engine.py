@@ -3,6 +3,10 @@
 Each step's result row is created under a unique (run, position) key *before* its side effect.
 A retried or duplicated task finds the row and never repeats an email or HTTP call; a row left
 `running` by a worker that died is reported, not re-sent (retry the run to send again).
+
+A new run's leading steps without side effects (conditions, delays) are evaluated before the
+run is even stored (`run_ahead`): the run and their results are written together, in the same
+transaction that creates it, so a workflow that stops at a condition costs no task of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ INTERRUPTED = (
 )
 
 
-def context_for(run: WorkflowRun) -> StepContext:
+def context_for(run: WorkflowRun, now=None) -> StepContext:
     return StepContext(
         run_id=run.pk,
         workflow_id=run.workflow_id,
@@ -28,8 +32,63 @@ def context_for(run: WorkflowRun) -> StepContext:
         merge_data=run.merge_data,
         is_test=run.is_test,
         test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
-        now=timezone.now(),
+        now=now or timezone.now(),
     )
+
+
+def steps_of(workflow_ids) -> dict[int, list[Step]]:
+    """Each workflow's steps in run order, in one query."""
+    steps: dict[int, list[Step]] = {pk: [] for pk in workflow_ids}
+    if steps:
+        ordered = Step.objects.filter(workflow_id__in=list(steps)).order_by(
+            "workflow_id", "position", "pk"
+        )
+        for step in ordered:
+            steps[step.workflow_id].append(step)
+    return steps
+
+
+def run_ahead(run: WorkflowRun, steps: list[Step], ctx: StepContext) -> list[StepResult]:
+    """Evaluate a new, not yet stored run's leading steps that have no side effect, in memory.
+
+    Sets the run's state to where they lead (stopped by a condition, waiting for a delay,
+    finished, or pending at its first step with a side effect) and returns their result rows,
+    unsaved: the caller stores both in one transaction. Steps with a side effect are left to
+    `execute`, which creates their result row before the effect, as always.
+    """
+    results: list[StepResult] = []
+    position = 0
+    outcome = None
+    while position < len(steps):
+        kind = get_kind(steps[position].type)
+        if kind.has_side_effect:
+            break
+        outcome = attempt(kind, steps[position], ctx)
+        results.append(
+            StepResult(
+                position=position,
+                type=steps[position].type,
+                status=outcome.status,
+                detail=outcome.detail,
+                resume_at=outcome.resume_at,
+                finished_at=None if outcome.status == StepResultStatus.WAITING else ctx.now,
+            )
+        )
+        if outcome.status != StepResultStatus.SUCCEEDED:
+            break
+        position += 1
+    run.next_position = position
+    if outcome is not None and outcome.status == StepResultStatus.WAITING:
+        run.status, run.resume_at = RunStatus.WAITING, outcome.resume_at
+    elif outcome is not None and outcome.status != StepResultStatus.SUCCEEDED:
+        stopped = outcome.status == StepResultStatus.STOPPED
+        run.status = RunStatus.STOPPED if stopped else RunStatus.FAILED
+        run.error, run.finished_at, run.resume_at = outcome.detail, ctx.now, None
+    elif position == len(steps):
+        run.status, run.finished_at, run.resume_at = RunStatus.SUCCEEDED, ctx.now, None
+    if results or run.status != RunStatus.PENDING:
+        run.started_at = ctx.now
+    return results
 
 
 def execute(run_id: int) -> str:
@@ -75,12 +134,16 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
         previous = resume(result, kind.has_side_effect, ctx)
         if previous is not None:
             return previous
-    try:
-        outcome = kind.execute(step.config, ctx)
-    except Exception as exc:  # a bug in a step must fail the run visibly, not loop forever
-        outcome = StepOutcome("failed", f"Step crashed: {type(exc).__name__}: {exc}"[:1000])
+    outcome = attempt(kind, step, ctx)
     record(result, outcome)
     return outcome
+
+
+def attempt(kind, step: Step, ctx: StepContext) -> StepOutcome:
+    try:
+        return kind.execute(step.config, ctx)
+    except Exception as exc:  # a bug in a step must fail the run visibly, not loop forever
+        return StepOutcome("failed", f"Step crashed: {type(exc).__name__}: {exc}"[:1000])
 
 
 def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepOutcome | None:

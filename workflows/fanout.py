@@ -32,12 +32,10 @@ def process(delivery: WebhookDelivery) -> str:
         _resources, merge_data, subject_keys = deliveries.fetch(delivery)
     except Exception as exc:  # the policy module decides retry vs fail by error class
         return deliveries.handle_error(delivery, exc)
+    planned = runs.plan_for_delivery(workflows, delivery, merge_data, subject_keys)
     with transaction.atomic():
-        created = [
-            runs.create_for_delivery(wf, delivery, merge_data, subject_keys) for wf in workflows
-        ]
+        new_runs = runs.store_planned(planned, delivery)
         deliveries.mark_processed(delivery)
-    new_runs = [run for run, new in created if new]
     start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
     return f"processed: {len(new_runs)} run(s) created"
 

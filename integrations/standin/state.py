@@ -40,6 +40,7 @@ class StandInState:
         self.stores = stores
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._service_seconds = 0.0  # time spent answering store API calls, latency included
         self._faults: list[Fault] = []
         self._hooks: dict[int, dict] = {}
         self._next_hook_id = FIRST_HOOK_ID
@@ -48,11 +49,16 @@ class StandInState:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"calls": dict(self._calls), "total": sum(self._calls.values())}
+            return {
+                "calls": dict(self._calls),
+                "total": sum(self._calls.values()),
+                "service_seconds": round(self._service_seconds, 6),
+            }
 
     def reset_stats(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._service_seconds = 0.0
 
     def add_fault(
         self,
@@ -98,6 +104,10 @@ class StandInState:
     def _count_call(self, key: str) -> None:
         with self._lock:
             self._calls[key] += 1
+
+    def _add_service_time(self, seconds: float) -> None:
+        with self._lock:
+            self._service_seconds += seconds
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:

@@ -10,9 +10,10 @@ from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
 from tests.pipeline.conftest import delivery_body
 from workflows import tasks
-from workflows.models import WorkflowRun
+from workflows.models import Step, WorkflowRun
 
 pytestmark = pytest.mark.django_db
+EMAIL = {"to": "[BigCommerce | Customer | email]", "subject": "Thanks", "body": "Hello"}
 
 
 def deliver(event, make_workflow, auth, post_delivery, n_workflows=1, **data):
@@ -179,12 +180,15 @@ def test_no_active_workflow_processes_without_fetching(auth, post_delivery, stor
 def test_runs_beyond_the_inline_budget_go_to_other_workers(
     make_workflow, auth, post_delivery, store, settings, monkeypatch
 ):
-    # Given no time to run anything inline
+    # Given no time to run anything inline, and three workflows that send an email
     settings.FANOUT_INLINE_SECONDS = 0
     handed_out = []
     monkeypatch.setattr("workflows.runs.enqueue", handed_out.append)
-    # When a delivery reaches three workflows
-    deliver("shipment_created", make_workflow, auth, post_delivery, n_workflows=3)
+    for i in range(3):
+        wf = make_workflow("shipment_created", name=f"wf{i}")
+        Step.objects.create(workflow=wf, position=0, type="send_email", config=EMAIL)
+    # When a delivery reaches them
+    deliver("shipment_created", make_workflow, auth, post_delivery, n_workflows=0)
     # Then every run is handed to the queue, still pending
     assert sorted(handed_out) == sorted(WorkflowRun.objects.values_list("pk", flat=True))
     assert set(WorkflowRun.objects.values_list("status", flat=True)) == {"pending"}

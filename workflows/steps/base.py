@@ -36,7 +36,7 @@ class StepStatus(StrEnum):
 class StepContext:
     """What a step may know about the run it executes in."""
 
-    run_id: int
+    run_id: int | None  # None while a new run's first steps are evaluated, before it is stored
     workflow_id: int
     event_key: str
     merge_data: Mapping[str, Any]

@@ -208,8 +208,11 @@ Q_CLUSTER = {
     "scheduler": env.bool("Q_SCHEDULER", default=True),
     "poll": 0.2,
 }
+# Both with the delivery relay: the receiver stores deliveries, the cluster takes them from
+# the table (workflows/broker.py).
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "workflows.broker.RelayRedis"
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["broker_class"] = "workflows.broker.FastORM"

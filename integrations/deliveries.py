@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -49,14 +50,33 @@ def claim(delivery_id: int) -> WebhookDelivery | None:
     )
 
 
+def hand_out(limit: int) -> list[int]:
+    """Deliveries due now (new, or their retry time reached), taken for one lease so that no
+    other cluster hands them out meanwhile. The cluster's relay (`workflows.broker`) calls this
+    on every poll: the receiver only stores a delivery, and this is how it reaches a worker."""
+    now = timezone.now()
+    due = WebhookDelivery.objects.filter(status=DeliveryStatus.RECEIVED, next_attempt_at__lte=now)
+    if not due.exists():  # the usual answer when idle: a read, no write lock
+        return []
+    with transaction.atomic():
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + lease())
+    return ids
+
+
 def due_ids(limit: int = 500) -> list[int]:
-    """Deliveries the sweeper should hand out again: never claimed in time, waiting for a retry
-    whose time has come, or claimed by a worker that died (lease expired)."""
+    """Deliveries the sweeper should hand out again: claimed by a worker that died (lease
+    expired), or left waiting a whole lease past their time — handed out but lost, or no
+    relay running. Deliveries that are simply due are the relay's (`hand_out`)."""
     now = timezone.now()
     return list(
         WebhookDelivery.objects.filter(
-            status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSING],
-            next_attempt_at__lte=now,
+            Q(status=DeliveryStatus.PROCESSING, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.RECEIVED, next_attempt_at__lte=now - lease())
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]

@@ -1,7 +1,9 @@
-"""The webhook receiver's rules: authenticate, bound, validate, store, enqueue — in that order.
+"""The webhook receiver's rules: authenticate, bound, validate, store — in that order.
 
 A delivery is stored before it is answered (dj-stripe style) and processed later by the task
-cluster. Nothing here calls BigCommerce, sends email or makes any outbound request.
+cluster, whose relay takes due deliveries from the table (`workflows.broker`): the request
+writes one row and touches nothing else. Nothing here calls BigCommerce, sends email or makes
+any outbound request.
 """
 
 from __future__ import annotations
@@ -134,13 +136,10 @@ def store(sub: Target, body: bytes, headers) -> Accepted:
         hash=payload.hash,
         body=text,
         headers=redact_headers(headers),
-        # If no worker has claimed it by then (lost message, failed enqueue), the sweeper
-        # will hand it out again.
-        next_attempt_at=timezone.now()
-        + timezone.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+        next_attempt_at=timezone.now(),  # due: the cluster's relay hands it out next poll
     )
     try:
-        insert_and_enqueue(delivery)
+        insert(delivery)
     except IntegrityError:
         existing = WebhookDelivery.objects.filter(subscription_id=sub.id, hash=payload.hash).first()
         if existing is not None:
@@ -151,38 +150,22 @@ def store(sub: Target, body: bytes, headers) -> Accepted:
     return Accepted(delivery.pk, duplicate=False)
 
 
-def insert_and_enqueue(delivery: WebhookDelivery) -> None:
-    """Store the delivery, then hand it to the task cluster, with as few round trips as the
-    broker allows: the receiver's whole cost is here."""
-    if enqueues_in_transaction():
-        # ORM broker: the delivery and its task commit together (one commit, and never a
-        # stored delivery without its task).
-        with transaction.atomic():
-            fast_insert.insert(delivery)
-            enqueue(delivery.pk)
-        return
+def insert(delivery: WebhookDelivery) -> None:
+    """Store the delivery: one INSERT, and that is all the request does. The task cluster's
+    relay takes due deliveries from the table (`workflows.broker`)."""
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic():  # a savepoint: a duplicate must not break the caller's
             fast_insert.insert(delivery)
     else:
-        # One statement in autocommit: no BEGIN/COMMIT round trips for a single INSERT.
-        fast_insert.insert(delivery)
-    # Other brokers (Redis) only after the commit, so a worker never looks for a row that is
-    # not there yet; outside a transaction that is right away.
-    transaction.on_commit(lambda: enqueue(delivery.pk))
-
-
-def enqueues_in_transaction() -> bool:
-    """With the ORM broker on the default database, the task row can commit atomically with the
-    delivery: one commit instead of two, and never a stored delivery without its task. Other
-    brokers (Redis), and tasks run inline, must wait for the commit."""
-    return settings.Q_CLUSTER.get("orm") == "default" and not Conf.SYNC
+        fast_insert.insert(delivery)  # autocommit: no BEGIN/COMMIT round trips
+    if Conf.SYNC:
+        # Tasks run inline (development, tests): there is no cluster to relay it.
+        transaction.on_commit(lambda: enqueue(delivery.pk))
 
 
 def enqueue(delivery_id: int) -> None:
-    """Hand a stored delivery to the task cluster. A failure here loses nothing: the row is
-    stored and the sweeper re-enqueues it after its lease. (In the delivery's own transaction
-    a failed task INSERT fails the request instead, and BigCommerce sends the webhook again.)"""
+    """Hand a stored delivery to tasks run inline. A failure here loses nothing: the row is
+    stored and the sweeper hands it out later."""
     try:
         import_string(settings.DELIVERY_ENQUEUE)(delivery_id)
     except Exception:

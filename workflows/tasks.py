@@ -36,10 +36,15 @@ def enqueue_run(run_id: int) -> None:
 def push(func: str, arg: int, name: str, group: str) -> None:
     """Put one task on the broker: django-q2's own signed package, as `async_task` builds it,
     without what that adds per call (a humanhash name, an INFO log line per task, a signal
-    nobody here listens to). It runs in the webhook receiver for every delivery."""
+    nobody here listens to)."""
     if Conf.SYNC:  # tasks run inline (tests): let django-q2 do that its own way
         async_task(func, arg, task_name=name, group=group, q_options={"ack_failure": True})
         return
+    broker().enqueue(package(func, arg, name, group))
+
+
+def package(func: str, arg: int, name: str, group: str) -> str:
+    """A signed django-q2 task package calling `func(arg)`."""
     task = {
         "id": uuid.uuid4().hex,
         "name": name,
@@ -52,7 +57,7 @@ def push(func: str, arg: int, name: str, group: str) -> None:
     }
     if Conf.CACHED:
         task["cached"] = Conf.CACHED
-    broker().enqueue(SignedPackage.dumps(task))
+    return SignedPackage.dumps(task)
 
 
 def process_delivery(delivery_id: int) -> str:

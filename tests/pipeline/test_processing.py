@@ -9,6 +9,7 @@ from integrations.events import get_event
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
 from tests.pipeline.conftest import delivery_body
+from tests.relay import run_due_deliveries
 from workflows import tasks
 from workflows.models import Step, WorkflowRun
 
@@ -102,9 +103,9 @@ def test_5xx_is_retried_later_with_backoff(make_workflow, auth, post_delivery, s
     assert delivery.status == "received" and delivery.attempts == 1
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=30)
     assert not WorkflowRun.objects.exists()
-    # When the retry time has come, the sweeper hands it out again and it completes
+    # When the retry time has come, the cluster's relay hands it out again and it completes
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    assert tasks.sweep()["deliveries"] == 1
+    assert run_due_deliveries() == 1
     delivery.refresh_from_db()
     assert delivery.status == "processed" and delivery.attempts == 2
     assert WorkflowRun.objects.count() == 1
@@ -115,7 +116,7 @@ def test_gives_up_as_dead_after_max_attempts(make_workflow, auth, post_delivery,
     store.fail_next("/v2/orders/", 500, 500)
     delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    tasks.sweep()
+    run_due_deliveries()
     delivery.refresh_from_db()
     assert delivery.status == "dead"
     assert "Gave up after 2 attempts" in delivery.last_error
@@ -143,12 +144,14 @@ def test_401_fails_and_marks_the_authentication(make_workflow, auth, post_delive
 def test_worker_died_mid_delivery_sweeper_completes_it(
     make_workflow, auth, post_delivery, store, monkeypatch
 ):
-    # Given a delivery whose task never ran (a lost message, or the enqueue failed)
+    # Given a delivery whose task never ran
     with monkeypatch.context() as m:
         m.setattr("workflows.tasks.enqueue_delivery", lambda _id: None)
         delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
     # ... and a worker that claimed it and died (status processing, lease running)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="processing", attempts=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="processing", attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
     # When the lease has not expired, the sweeper leaves it alone
     assert tasks.sweep()["deliveries"] == 0
     # When the lease expires, the sweeper re-enqueues it and it completes exactly once

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from integrations.models import WebhookDelivery
 from tests.harness import free_port
+from tests.relay import run_due_deliveries
 from tests.reliability.conftest import secret_header, shipment
 from workflows import tasks
 from workflows.models import WorkflowRun
@@ -45,11 +46,15 @@ def pipeline(client, standin, make_active_workflow, django_capture_on_commit_cal
             return WebhookDelivery.objects.get(hash=f"hash-{order_id}")
 
         def sweep(self) -> dict:
+            """What the cluster does by itself: its relay hands out due deliveries, its
+            sweeper whatever a dead worker held."""
             with django_capture_on_commit_callbacks(execute=True):
-                return tasks.sweep()
+                relayed = run_due_deliveries()
+                swept = tasks.sweep()
+            return {**swept, "deliveries": swept["deliveries"] + relayed}
 
         def retry_now(self, delivery: WebhookDelivery) -> dict:
-            """Time travel: the delivery's retry is due; the sweeper hands it out."""
+            """Time travel: the delivery's retry is due; the relay hands it out."""
             WebhookDelivery.objects.filter(pk=delivery.pk).update(
                 next_attempt_at=timezone.now() - timedelta(seconds=1)
             )

@@ -1,19 +1,22 @@
-"""A delivery whose task never reaches the queue (broker down, message lost) is not lost.
+"""A delivery whose task is lost (a cluster stopped after its relay handed it out) is not lost.
 
-The receiver stores the delivery before it enqueues, and answers 200 even when enqueueing
-fails; the sweeper hands out every delivery not claimed within its lease.
+The receiver only stores the delivery. A cluster's relay hands due deliveries out for one
+lease; if the task never runs, the delivery comes due again when the lease is over and is
+handed out again. Only one relay can hold a delivery at a time.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_q.models import OrmQ, Schedule
 
+from integrations import deliveries
 from integrations.models import WebhookDelivery
+from tests.relay import run_due_deliveries
 from tests.reliability.conftest import secret_header, shipment
 from workflows import tasks
 from workflows.models import WorkflowRun
@@ -21,45 +24,61 @@ from workflows.models import WorkflowRun
 pytestmark = pytest.mark.django_db
 
 
-def broken_broker(delivery_id: int) -> None:
-    raise ConnectionError("broker unreachable")
+@pytest.fixture
+def relay_mode(monkeypatch):
+    """Tasks are not run inline on receipt: deliveries wait for a relay, as in production."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
 
 
-def test_failed_enqueue_is_picked_up_by_the_sweeper(
-    client,
-    standin,
-    make_active_workflow,
-    settings,
-    mailoutbox,
-    caplog,
-    django_capture_on_commit_callbacks,
-):
-    # Given the broker is unreachable when a delivery arrives
-    _wf, sub = make_active_workflow()
-    settings.DELIVERY_ENQUEUE = "tests.reliability.test_lost_messages.broken_broker"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/webhooks/bigcommerce/{sub.uuid}/",
-            json.dumps(shipment(1101)),
-            content_type="application/json",
-            **secret_header(sub),
-        )
-    # Then BigCommerce still gets its 200: the delivery is stored, waiting, and the failure logged
+def receive(client, sub, order_id: int):
+    response = client.post(
+        f"/webhooks/bigcommerce/{sub.uuid}/",
+        json.dumps(shipment(order_id)),
+        content_type="application/json",
+        **secret_header(sub),
+    )
     assert response.status_code == 200
+
+
+def test_a_lost_relayed_task_is_handed_out_again_after_its_lease(
+    client, standin, make_active_workflow, relay_mode, mailoutbox
+):
+    # Given a stored delivery, due at once: the receiver did nothing else
+    _wf, sub = make_active_workflow()
+    receive(client, sub, 1101)
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("received", 0)
-    logged = [r for r in caplog.records if "sweeper will pick it up" in r.getMessage()]
-    assert [r.levelno for r in logged] == [logging.ERROR]
-    # ... not handed out again before its lease is over
-    assert tasks.sweep() == {"deliveries": 0, "runs": 0}
+    assert delivery.next_attempt_at <= timezone.now()
+    # When a relay hands it out and its task is lost (the cluster stopped)
+    assert deliveries.hand_out(50) == [delivery.pk]
+    # Then no relay hands it out again while the lease lasts
+    assert deliveries.hand_out(50) == []
+    assert run_due_deliveries() == 0
 
-    # When the broker is back and the lease is over, the sweeper hands it out
-    settings.DELIVERY_ENQUEUE = "workflows.tasks.enqueue_delivery"
+    # When the lease is over, the next poll hands it out again
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.sweep() == {"deliveries": 1, "runs": 0}
+    assert run_due_deliveries() == 1
     # Then it is processed once, its run succeeds and its email is sent
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("processed", 1)
     assert WorkflowRun.objects.get().status == "succeeded"
     assert len(mailoutbox) == 1
+    assert run_due_deliveries() == 0
+
+
+def test_a_delivery_no_relay_took_for_a_whole_lease_is_swept(
+    client, standin, make_active_workflow, relay_mode, settings
+):
+    # Given a delivery that waited a whole lease past its time (no cluster was running)
+    _wf, sub = make_active_workflow()
+    receive(client, sub, 1102)
+    assert tasks.sweep()["deliveries"] == 0  # due, but the relay's to hand out
+    late = timezone.now() - timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)
+    WebhookDelivery.objects.update(next_attempt_at=late)
+    # When the sweeper runs (its schedule, once a minute), it enqueues it on the broker
+    assert tasks.sweep()["deliveries"] == 1
+    if not settings.REDIS_URL:
+        assert OrmQ.objects.count() == 1
+    Schedule.objects.all().delete()

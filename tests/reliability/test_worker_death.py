@@ -3,18 +3,14 @@
 The worker is caught while it waits on a slow server — BigCommerce (the stand-in holds the order
 fetch) or the target of an HTTP step — found through /proc (the worker process of the cluster
 holding a connection to that server, matched with the cluster's "processing" log line), and
-killed. A delivery's recovery depends on the broker:
+killed. A delivery's task came from the cluster's relay (no queue row behind it, on either
+broker), so it dies with the worker; the delivery row is still there, claimed, and once its
+lease runs out the sweeper (called here instead of waiting for its one-minute schedule) hands
+it out again. A delivery is simply processed again.
 
-- ORM broker (the SQLite pass): the task row was never acknowledged, so the broker hands it out
-  again `Q_RETRY` seconds after it was taken; the delivery's lease has run out by then.
-- Redis (the PostgreSQL pass): the message left Redis when the worker popped it and died with
-  the worker. The delivery row is still there; once its lease runs out the sweeper (called here
-  instead of waiting for its one-minute schedule) enqueues it again.
-
-A delivery is simply processed again. A run killed mid-step is handed out again by the sweeper
-once its lease is over, whichever task was executing it; a step that was interrupted after its
-side effect may have happened is never repeated automatically: it is reported, and a person may
-retry the run.
+A run killed mid-step is handed out again by the sweeper once its lease is over, whichever task
+was executing it; a step that was interrupted after its side effect may have happened is never
+repeated automatically: it is reported, and a person may retry the run.
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ from django.utils import timezone
 from integrations.models import WebhookDelivery
 from tests import harness
 from tests.reliability import figures, procs
-from tests.reliability.conftest import redis_broker, secret_header, sent_emails, shipment
+from tests.reliability.conftest import secret_header, sent_emails, shipment
 from workflows import tasks
 from workflows.engine import INTERRUPTED
 from workflows.models import StepResult, WorkflowRun
@@ -71,12 +67,6 @@ def wait_for_lease_then_sweep(model, pk: int, field: str) -> dict:
         what="the lease to run out",
     )
     return tasks.sweep()
-
-
-def recovery() -> str:
-    if redis_broker():
-        return f"sweeper after the {LEASE_SECONDS} s lease (Redis lost the message)"
-    return f"ORM broker redelivery after Q_RETRY={Q_RETRY} s"
 
 
 @pytest.fixture
@@ -119,11 +109,10 @@ def test_killed_worker_delivery_completes_and_emails_once(
         assert (delivery.status, delivery.attempts) == ("processing", 1)
         assert not WorkflowRun.objects.exists()
 
-        if redis_broker():
-            # Then (Redis) the message is gone with the worker; the row waits for its lease
-            swept = wait_for_lease_then_sweep(WebhookDelivery, delivery.pk, "next_attempt_at")
-            assert swept == {"deliveries": 1, "runs": 0}
-        # Then (ORM) the broker hands the unacknowledged task out again after Q_RETRY seconds
+        # Then the relayed task is gone with the worker; the row waits for its lease, and the
+        # sweeper hands it out again
+        swept = wait_for_lease_then_sweep(WebhookDelivery, delivery.pk, "next_attempt_at")
+        assert swept == {"deliveries": 1, "runs": 0}
         harness.wait_until(
             lambda: WorkflowRun.objects.filter(status="succeeded").exists(),
             Q_RETRY + 40,
@@ -149,7 +138,7 @@ def test_killed_worker_delivery_completes_and_emails_once(
     assert "reincarnated worker" in log
     figures.record(
         "worker_killed_mid_delivery",
-        recovered_by=recovery(),
+        recovered_by=f"sweeper after the {LEASE_SECONDS} s lease (the relayed task died with it)",
         recovered_after_seconds=round(recovered_after, 1),
         delivery_attempts=2,
         runs=1,

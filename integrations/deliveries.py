@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from integrations import authentications
 from integrations.bigcommerce import errors
+from integrations.bigcommerce.client import kept_alive_session
 from integrations.events import get_event
 from integrations.merge_data import Resources, build_merge_data, fetch_resources, subject_keys
 from integrations.models import DeliveryStatus, WebhookDelivery
@@ -96,7 +97,8 @@ def fetch(delivery: WebhookDelivery) -> tuple[Resources, dict, dict]:
     """The event's resources from BigCommerce (the minimum calls, once per delivery), its merge
     data and send-once subject keys."""
     payload = payload_of(delivery)
-    with authentications.client_for(delivery.subscription.authentication) as client:
+    auth = delivery.subscription.authentication
+    with authentications.client_for(auth, session=kept_alive_session()) as client:
         resources = fetch_resources(client, payload)
     event_key = delivery.subscription.event
     return resources, build_merge_data(event_key, resources), subject_keys(event_key, resources)

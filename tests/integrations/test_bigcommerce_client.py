@@ -13,6 +13,7 @@ from integrations.bigcommerce.client import (
     HOOK_FIELDS,
     USER_AGENT,
     BigCommerceClient,
+    kept_alive_session,
     rate_limit_wait,
     retry_delay,
 )
@@ -454,3 +455,30 @@ def test_rate_limit_wait_ignores_garbage():
     assert rate_limit_wait({"X-Rate-Limit-Time-Reset-Ms": "abc", "X-Retry-After": "2"}) == 2.0
     assert rate_limit_wait({}) is None
     assert rate_limit_wait({"X-Retry-After": "-4"}) == 0.0
+
+
+# --- the workers' kept-alive session -------------------------------------------------------------
+
+
+def test_the_kept_alive_session_is_reused_and_never_carries_cookies_between_stores(mocked):
+    # Given two stores fetched one after the other by one worker thread
+    mocked.get(
+        f"{ROOT}/v2/orders/1",
+        json={"id": 1},
+        headers={"Set-Cookie": "lb=store-a; Path=/"},
+    )
+    other = f"{BASE}/stores/zzz999/v2/orders/2"
+    mocked.get(other, json={"id": 2})
+    session = kept_alive_session()
+    with BigCommerceClient(STORE, TOKEN, base_url=BASE, session=session) as bc:
+        bc.get_order(1)
+    with BigCommerceClient("zzz999", "other-token-1", base_url=BASE, session=session) as bc:
+        bc.get_order(2)
+    # Then the same session (and its connections) served both, and is still open
+    assert kept_alive_session() is session
+    # ... the first store's cookie was refused, so the second request carried none
+    assert len(session.cookies) == 0
+    assert "Cookie" not in mocked.calls[1].request.headers
+    # ... and each request carried its own store's token
+    assert mocked.calls[0].request.headers["X-Auth-Token"] == TOKEN
+    assert mocked.calls[1].request.headers["X-Auth-Token"] == "other-token-1"

@@ -47,7 +47,7 @@ def build(wrk: str | None) -> dict:
         "latency_ms": 50,
         "deliveries": {
             1: _int("BENCH_DELIVERIES_1", 300),
-            20: _int("BENCH_DELIVERIES_20", 40),
+            20: _int("BENCH_DELIVERIES_20", 200),
         },
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
         "ingest_queue": f"bench-ingest-{run}",

@@ -102,7 +102,7 @@ def _pipeline_line(p: dict) -> str:
         f"{p['deliveries_per_s_fanned_out'] or 0:>10.1f}{p['runs_per_s'] or 0:>8.1f}"
         f"{p['calls_per_delivery']:>8.2f}{p['io_bound_per_s'] or 0:>8.1f}{achieved:>7} "
         f"{_met((fraction or 0) >= PIPELINE_TARGET):<7}{p.get('api_ms_per_call') or 0:>7.1f}"
-        f"{of_api:>7}{p['peak_rss_mib']:>7.0f}"
+        f"{of_api:>7}{p['peak_rss_mib']:>8.0f}"
         f"{p['peak_pss_mib']:>6.0f}{p['cluster_cpu_ms_per_delivery']:>9.1f}"
         f"{p['cpu_busy_percent']:>6.0f}{flag}"
     )
@@ -155,7 +155,7 @@ def render(report: dict) -> str:
         "W / (calls x api ms)",
         f"  {'workflows':>9}{'deliveries':>11}{'deliv/s':>9}{'fanned/s':>10}{'runs/s':>8}"
         f"{'calls':>8}{'bound/s':>8}{'achvd':>7} {'target':<7}{'api ms':>7}{'of api':>7}"
-        f"{'RSS MiB':>7}{'PSS':>6}"
+        f"{'RSS MiB':>8}{'PSS':>6}"
         f"{'CPU ms':>9}{'CPU%':>6}",
     ]
     for key, result in report["results"].items():

@@ -11,6 +11,7 @@ its processing, and a relayed task that is lost (a cluster stopped) comes back a
 
 from __future__ import annotations
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
@@ -41,7 +42,7 @@ class FastORM(ORM):
 
     def enqueue(self, task):
         row = OrmQ(key=self.list_key or Conf.CLUSTER_NAME, payload=task, lock=timezone.now())
-        fast_insert.insert(row, using=Conf.ORM)
+        fast_insert.insert(row, using=Conf.ORM or DEFAULT_DB_ALIAS)
         return row.pk
 
     def dequeue(self):

@@ -1,8 +1,10 @@
 """The cluster's delivery relay: the receiver stores, each poll hands out what is due, once."""
 
 import json
+import os
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
@@ -11,7 +13,7 @@ from integrations import deliveries
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
 from tests.pipeline.conftest import delivery_body
-from workflows.broker import FastORM
+from workflows.broker import FastORM, RelayRedis
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,23 @@ def test_the_orm_broker_serves_relayed_and_queued_tasks_together(client, auth, r
         broker.acknowledge(ack)
     assert OrmQ.objects.count() == 0
     assert WebhookDelivery.objects.filter(pk=delivery.pk).exists()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis broker runs in the PostgreSQL pass")
+def test_the_redis_broker_serves_relayed_and_queued_tasks_together(client, auth, relay_mode):
+    # Given a due delivery and a task already on this (test's own) Redis queue
+    broker = RelayRedis(list_key=f"relay-test-{os.getpid()}")
+    try:
+        delivery = receive(client, auth, "h1")
+        broker.enqueue(SignedPackage.dumps({"func": "math.floor", "args": (1.5,)}))
+        # When the pusher polls
+        tasks = broker.dequeue()
+        # Then it gets the delivery's task first, then the queued one, and the queue is empty
+        assert len(tasks) == 2
+        assert SignedPackage.loads(tasks[0][1])["args"] == (delivery.pk,)
+        assert SignedPackage.loads(tasks[1][1])["func"] == "math.floor"
+        assert broker.queue_size() == 0
+        # ... and with nothing due and nothing queued, a poll waits briefly and finds nothing
+        assert broker.dequeue() is None
+    finally:
+        broker.delete_queue()

@@ -1,0 +1,88 @@
+"""SQLite's writer queue: writers wait their turn on a lock instead of SQLite's busy loop."""
+
+import fcntl
+import os
+import threading
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from accounts.models import Account
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own backend only"),
+]
+
+
+def in_thread(fn):
+    """Run `fn` in another thread (its own database connection); return its result or error."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = fn()
+        except Exception as exc:  # handed back to the test
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, outcome
+
+
+def writer_lock_is_held() -> bool:
+    """Whether some connection holds the database's writer lock file right now."""
+    fd = os.open(f"{connection.settings_dict['NAME']}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return False
+
+
+def test_a_writer_waits_for_the_open_transaction_then_writes():
+    # Given this thread holds a write transaction, and with it the writer lock
+    started = threading.Event()
+    with transaction.atomic():
+        Account.objects.create(name="first")
+        assert writer_lock_is_held()
+
+        # When another thread writes meanwhile
+        def write():
+            started.set()
+            return Account.objects.create(name="second").pk
+
+        thread, outcome = in_thread(write)
+        started.wait(5)
+        thread.join(0.3)
+        # Then it waits (no error, no row) while the transaction is open
+        assert thread.is_alive() and not outcome
+    # ... and writes as soon as it commits, and the lock is free again
+    thread.join(10)
+    assert "error" not in outcome
+    assert not writer_lock_is_held()
+    assert sorted(Account.objects.values_list("name", flat=True)) == ["first", "second"]
+
+
+def test_a_writer_that_waits_past_the_timeout_gets_database_is_locked():
+    # Given this thread holds a write transaction, and a writer whose timeout is short
+    with transaction.atomic():
+        Account.objects.create(name="first")
+
+        def write():
+            connections["default"].settings_dict["OPTIONS"]["timeout"] = 0.2
+            try:
+                return Account.objects.create(name="second")
+            finally:
+                connections["default"].settings_dict["OPTIONS"]["timeout"] = 20
+
+        thread, outcome = in_thread(write)
+        thread.join(10)
+    # Then it gave up with SQLite's own message, and wrote nothing
+    assert isinstance(outcome.get("error"), OperationalError)
+    assert "database is locked" in str(outcome["error"])
+    assert list(Account.objects.values_list("name", flat=True)) == ["first"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from integrations.standin import StandIn
 from tests import harness
@@ -15,7 +16,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture
 def log_dir(request):
-    path = ARTIFACTS / request.node.name.replace("/", "_")[:80]
+    # One folder per database pass too: CI runs the two passes side by side.
+    path = ARTIFACTS / connection.vendor / request.node.name.replace("/", "_")[:80]
     path.mkdir(parents=True, exist_ok=True)
     return path
 

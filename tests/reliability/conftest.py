@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from integrations.standin import StandIn
 from tests import harness
@@ -57,7 +58,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def log_dir(request):
-    path = ARTIFACTS / request.node.name.replace("/", "_")[:80]
+    # One folder per database pass too: CI runs the two passes side by side.
+    path = ARTIFACTS / "logs" / connection.vendor / request.node.name.replace("/", "_")[:80]
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("*.log"):
         old.unlink()

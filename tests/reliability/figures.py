@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -19,11 +21,16 @@ def backend() -> str:
 
 
 def record(name: str, **values) -> None:
-    """Merge `values` under figures[backend][name] (one file for both database passes)."""
-    data = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    data.setdefault(backend(), {})[name] = values
+    """Merge `values` under figures[backend][name] (one file for both database passes, which
+    CI runs side by side: the merge holds a lock, and the new file replaces the old whole)."""
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    FIGURES.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with open(FIGURES.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+        data.setdefault(backend(), {})[name] = values
+        partial = FIGURES.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        os.replace(partial, FIGURES)
 
 
 def percentile(values: list[float], pct: float) -> float:

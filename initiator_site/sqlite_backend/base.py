@@ -14,6 +14,7 @@ than a hang. The kernel drops a dead process's flock, so a killed worker cannot 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -32,22 +33,14 @@ class QueuedCursor(base.SQLiteCursorWrapper):
     def execute(self, query, params=None):
         if not self.db.autocommit or query.lstrip()[:6].upper() not in WRITES:
             return super().execute(query, params)
-        acquired = self.db._acquire_writer_lock()
-        try:
+        with self.db.writer_turn():
             return super().execute(query, params)
-        finally:
-            if acquired:
-                self.db._release_writer_lock()
 
     def executemany(self, query, param_list):
         if not self.db.autocommit:
             return super().executemany(query, param_list)
-        acquired = self.db._acquire_writer_lock()
-        try:
+        with self.db.writer_turn():
             return super().executemany(query, param_list)
-        finally:
-            if acquired:
-                self.db._release_writer_lock()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -87,6 +80,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
         self._holds_writer_lock = True
         return True
+
+    @contextlib.contextmanager
+    def writer_turn(self):
+        """Hold the writer lock for one statement (unless a transaction holds it already)."""
+        acquired = self._acquire_writer_lock()
+        try:
+            yield
+        finally:
+            if acquired:
+                self._release_writer_lock()
 
     def _release_writer_lock(self) -> None:
         if not self._holds_writer_lock:

@@ -11,7 +11,8 @@ its processing, and a relayed task that is lost (a cluster stopped) comes back a
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS
+from django import db
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
@@ -28,6 +29,10 @@ def relayed() -> list[tuple[None, str]]:
     from integrations import deliveries
     from workflows import tasks
 
+    # The pusher is a long-lived loop with no requests to recycle its connection: drop it here
+    # if it broke or aged out, as django-q2's ORM broker does on each poll (never mid-transaction).
+    if transaction.get_autocommit():
+        db.close_old_connections()
     return [
         (
             None,

@@ -95,7 +95,7 @@ def execute(run_id: int) -> str:
     run = runs.claim(run_id)
     if run is None:
         return "skipped: not due or already running"
-    steps = list(Step.objects.filter(workflow_id=run.workflow_id).order_by("position", "pk"))
+    steps = steps_of([run.workflow_id])[run.workflow_id]
     ctx = context_for(run)
     while run.next_position < len(steps):
         outcome = run_step(run, steps[run.next_position], run.next_position, ctx)

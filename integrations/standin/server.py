@@ -389,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = standin.handle_store(method, url.path, url.query, token, body)
             self._send(reply)
             # How long BigCommerce "took": the bench's I/O bound is built on it.
-            standin._add_service_time(time.monotonic() - started)
+            standin.record_service_time(time.monotonic() - started)
             return
         self._send(reply)
 

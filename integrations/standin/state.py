@@ -105,7 +105,8 @@ class StandInState:
         with self._lock:
             self._calls[key] += 1
 
-    def _add_service_time(self, seconds: float) -> None:
+    def record_service_time(self, seconds: float) -> None:
+        """Time spent answering one store API call, latency included (see `stats`)."""
         with self._lock:
             self._service_seconds += seconds
 

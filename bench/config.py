@@ -23,7 +23,7 @@ def _list(name: str, default: list[str]) -> list[str]:
 def production_gunicorn() -> dict:
     """Workers and threads as the production gunicorn.conf.py sets them on this machine."""
     conf = runpy.run_path(str(GUNICORN_CONF))
-    return {"workers": conf["workers"], "threads": conf["threads"]}
+    return {"workers": conf["workers"], "threads": conf["threads"], "class": conf["worker_class"]}
 
 
 def build(wrk: str | None) -> dict:
@@ -42,6 +42,7 @@ def build(wrk: str | None) -> dict:
         # from the working directory), its workers and threads, without worker recycling.
         "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
         "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),
+        "web_worker_class": os.environ.get("BENCH_WEB_WORKER_CLASS", web["class"]),
         # Pipeline: W task workers; a backlog per number of active workflows.
         "workers": _int("BENCH_Q_WORKERS", 4),
         "latency_ms": 50,

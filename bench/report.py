@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench.config import worker_class
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench-results"
 INGEST_TARGET_RATIO, INGEST_TARGET_P99_MS, PIPELINE_TARGET = 0.7, 50.0, 0.7
@@ -108,6 +110,13 @@ def _pipeline_line(p: dict) -> str:
     )
 
 
+def _web_shape(cfg: dict) -> str:
+    threads = cfg["web_threads"]
+    if worker_class(threads) == "sync":
+        return f"{cfg['web_workers']} sync workers: each closes its connection after the response"
+    return f"gthread, {cfg['web_workers']} workers x {threads} threads, keep-alive"
+
+
 def _heading(key: str, result: dict) -> str:
     if "database" not in result:
         return result.get("topology", key)
@@ -131,7 +140,7 @@ def render(report: dict) -> str:
         f"INGEST  {load}; per view a {cfg['warmup']} s warm-up, then {cfg['rounds']} rounds "
         f"of {cfg['seconds']} s interleaving (a), (b), (c);",
         f"        figures from each view's median round. One gunicorn for all three: "
-        f"gunicorn.conf.py (gthread, {cfg['web_workers']} workers x {cfg['web_threads']} threads,",
+        f"gunicorn.conf.py ({_web_shape(cfg)},",
         "        access log on, worker recycling off), DEBUG off, same database. srv CPU = CPU of "
         "all gunicorn processes per request;",
         "        2xx and rows = totals over the rounds (rows stored >= 2xx answered); CPU% = whole "

@@ -151,7 +151,7 @@ def start_gunicorn(
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        "gthread" if threads > 1 else "sync",
         "--access-logfile",
         "-",
         "--log-level",

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -482,3 +483,24 @@ def test_the_kept_alive_session_is_reused_and_never_carries_cookies_between_stor
     # ... and each request carried its own store's token
     assert mocked.calls[0].request.headers["X-Auth-Token"] == TOKEN
     assert mocked.calls[1].request.headers["X-Auth-Token"] == "other-token-1"
+
+
+def test_the_kept_alive_session_reads_proxy_settings_once_for_the_api_host(monkeypatch):
+    # Given a proxy for HTTPS, except for one host, set in the environment
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "api.bigcommerce.local")
+    # When a worker thread opens its sessions to a proxied and to an exempt API host
+    proxied, exempt = [], []
+    worker = threading.Thread(
+        target=lambda: (
+            proxied.append(kept_alive_session("https://api.bigcommerce.test")),
+            exempt.append(kept_alive_session("https://api.bigcommerce.local/")),
+        )
+    )
+    worker.start()
+    worker.join()
+    # Then the proxy applies to the first only, and requests won't read the environment again
+    assert proxied[0].proxies.get("https") == "http://127.0.0.1:3128"
+    assert "https" not in exempt[0].proxies
+    assert proxied[0].trust_env is False and exempt[0].trust_env is False
+    assert proxied[0] is not exempt[0]

@@ -23,7 +23,12 @@ def _list(name: str, default: list[str]) -> list[str]:
 def production_gunicorn() -> dict:
     """Workers and threads as the production gunicorn.conf.py sets them on this machine."""
     conf = runpy.run_path(str(GUNICORN_CONF))
-    return {"workers": conf["workers"], "threads": conf["threads"], "class": conf["worker_class"]}
+    return {"workers": conf["workers"], "threads": conf["threads"]}
+
+
+def worker_class(threads: int) -> str:
+    """gunicorn's own rule: its default sync worker becomes gthread with more than one thread."""
+    return "gthread" if threads > 1 else "sync"
 
 
 def build(wrk: str | None) -> dict:
@@ -42,7 +47,6 @@ def build(wrk: str | None) -> dict:
         # from the working directory), its workers and threads, without worker recycling.
         "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
         "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),
-        "web_worker_class": os.environ.get("BENCH_WEB_WORKER_CLASS", web["class"]),
         # Pipeline: W task workers; a backlog per number of active workflows.
         "workers": _int("BENCH_Q_WORKERS", 4),
         "latency_ms": 50,

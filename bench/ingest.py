@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -29,6 +30,7 @@ def stored_rows(key: str, prefix: str) -> int | None:
 
 
 def one_run(url: str, prefix: str, cfg: dict, headers: dict, server_pgid: int, seconds: float):
+    os.sync()  # the writeback of earlier runs' rows isn't left to stall this one's commits
     cpu0, server0 = procstats.cpu_times(), procstats.group_cpu_seconds(server_pgid)
     result = loadgen.run(
         cfg["wrk"],

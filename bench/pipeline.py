@@ -3,6 +3,8 @@ adding 50 ms per BigCommerce call; calls per delivery, throughput and the cluste
 
 from __future__ import annotations
 
+import os
+
 from bench import fixtures, procstats
 from tests import harness
 
@@ -67,6 +69,7 @@ def run(sub, workflows, active: int, standin, env, log_dir, cfg: dict) -> dict:
     count, workers = cfg["deliveries"][active], cfg["workers"]
     tag = f"pipe{active}"
     fixtures.set_active(workflows, active)
+    os.sync()  # the writeback of earlier parts' rows isn't left to stall this drain's commits
     cluster = harness.start_qcluster(env, log_dir, name=f"qcluster-{active}wf")
     timed_out = False
     try:

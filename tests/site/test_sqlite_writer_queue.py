@@ -2,12 +2,15 @@
 
 import fcntl
 import os
+import sqlite3
 import threading
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from accounts.models import Account
+from initiator_site import fast_insert
+from initiator_site.sqlite_backend import base as sqlite_backend
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -86,3 +89,52 @@ def test_a_writer_that_waits_past_the_timeout_gets_database_is_locked():
     assert isinstance(outcome.get("error"), OperationalError)
     assert "database is locked" in str(outcome["error"])
     assert list(Account.objects.values_list("name", flat=True)) == ["first"]
+
+
+def test_the_wal_checkpoint_runs_after_the_writers_turn_not_in_it(monkeypatch):
+    # Given a WAL past the checkpoint threshold (here: any WAL at all)
+    monkeypatch.setattr(sqlite_backend, "CHECKPOINT_WAL_BYTES", 1)
+    checkpoints = []  # (writer lock held meanwhile, checkpoint ran)
+    checkpoint = connection.checkpoint_if_due
+
+    def watched():
+        held = writer_lock_is_held()
+        checkpoints.append((held, checkpoint()))
+        return checkpoints[-1][1]
+
+    monkeypatch.setattr(connection, "checkpoint_if_due", watched)
+    # When this connection writes outside a transaction (with RETURNING), then in one
+    fast_insert.insert(Account(name="autocommit"))
+    with transaction.atomic():
+        Account.objects.create(name="in a transaction")
+    # Then SQLite's own checkpoint (inside COMMIT, so inside the turn) is off, and ours ran
+    # after each write, with the writer lock already free for the next writer
+    assert connection.connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    assert checkpoints == [(False, True), (False, True)]
+
+
+def test_a_write_with_returning_has_committed_before_its_turn_ends(monkeypatch):
+    # Given a watch on the moment this connection gives up the writer lock
+    sqlite_lock_free_at_release = []
+    release = connection._release_writer_lock
+
+    def watched(*args, **kwargs):
+        if connection._holds_writer_lock:
+            other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                sqlite_lock_free_at_release.append(True)
+            except sqlite3.OperationalError:  # "database is locked": not committed yet
+                sqlite_lock_free_at_release.append(False)
+            finally:
+                other.close()
+        return release(*args, **kwargs)
+
+    monkeypatch.setattr(connection, "_release_writer_lock", watched)
+    # When an INSERT ... RETURNING runs outside a transaction
+    account = Account(name="returning")
+    fast_insert.insert(account)
+    # Then its key came back, and SQLite had committed it before the next writer's turn
+    assert Account.objects.get(pk=account.pk).name == "returning"
+    assert sqlite_lock_free_at_release == [True]

@@ -11,7 +11,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # Sync workers (gunicorn's default class; one request per process at a time, the connection closed
 # after each response), for behind a buffering proxy. Their latency tail is short: gthread's
 # keep-alive connections stay with the process that accepted them, and the busiest process sets
-# the p99 (`make bench` on 2 cores: p99 of the receiver 21-33 ms with 5 sync workers, 36-110 ms
+# the p99 (`make bench` on 2 cores: p99 of the receiver 21-33 ms with 5 sync workers, 34-110 ms
 # with 5 x 4 gthread). GUNICORN_THREADS > 1 makes gunicorn use gthread workers with keep-alive,
 # for serving with nothing in front that buffers slow clients.
 threads = int(os.environ.get("GUNICORN_THREADS", 1))

@@ -80,6 +80,9 @@ class QueuedCursor(base.SQLiteCursorWrapper):
         rows, self._returned = self._returned, []
         return rows
 
+    def __iter__(self):
+        return super().__iter__() if self._returned is None else iter(self.fetchall())
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _process_locks: dict[str, threading.Lock] = {}

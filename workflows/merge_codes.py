@@ -13,6 +13,7 @@ text. How a value is written depends on where it goes, see ``RenderContext``.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import json
@@ -30,13 +31,37 @@ from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR, get_eve
 _CODE_RE = re.compile(r"\[[ \t]*(?i:" + MERGE_CODE_PREFIX + r")[ \t]*\|([^\[\]\r\n]*)\]")
 # C0/C1 controls (CR, LF, NUL, ...) and Unicode line/paragraph separators.
 _HEADER_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A tag, from "<" and a letter to its ">" (or as far as it goes), quoted values read whole, so a
+# ">" inside one doesn't end the tag.
+_HTML_TAG_RE = re.compile(r"""</?[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>?""")
+# The attribute whose value the text before a code ends in: its name (after white space or a
+# quote), then the value so far, quoted ("..." or '...') or not.
+_HTML_ATTRIBUTE_RE = re.compile(
+    r"""(?<![^\s"'])([^\s"'<>/=]++)\s*=\s*(?:"([^"]*)|'([^']*)|([^\s"'=<>`]*))\Z"""
+)
+# How much of a tag is read back from a code; a longer tag is treated as the strictest place (an
+# unquoted link), which keeps a long template from making the search slow.
+HTML_TAG_WINDOW = 4000
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "background", "poster", "cite", "xlink:href"}
+)
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+# Browsers drop ASCII white space and controls anywhere in a URL's scheme ("java\tscript:").
+_URL_IGNORED_RE = re.compile(r"[\x00-\x20]")
+_URL_SCHEME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_UNQUOTED_UNSAFE_RE = re.compile(r"[\t\n\f\r ]")
 
 
 class RenderContext(StrEnum):
     """Where rendered text goes, which decides how each value is written."""
 
     TEXT = "text"  # plain text (text email bodies): the value as is
-    HTML = "html"  # HTML element text or quoted attribute: the value HTML-escaped
+    # HTML: the value HTML-escaped. In an unquoted attribute value its white space is escaped
+    # too (it would end the value); a value that starts a link attribute (href, src, ...) must
+    # be an http(s), mailto or tel address or a relative one, and anything else
+    # ("javascript:...") renders as ""; so does a value in a tag but outside any attribute's
+    # value. Store data can't turn a link into a script or add an attribute.
+    HTML = "html"
     URL = "url"  # inside a URL: the value percent-encoded, "/", "&", "?" and spaces too
     # Email or HTTP header: control characters (CR, LF, ...) are removed from values and from
     # the rendered result, so a header can never be split.
@@ -128,8 +153,13 @@ def render(text: str, merge_data: Mapping[str, Any], *, context: RenderContext) 
     """
     context = RenderContext(context)
 
+    tags = _tag_starts_and_ends(text) if context is RenderContext.HTML else None
+
     def replace(match: re.Match[str]) -> str:
-        return _encode(format_value(merge_data.get(_name(match))), context)
+        value = format_value(merge_data.get(_name(match)))
+        if tags is not None:
+            return _encode_html(value, text, match.start(), tags)
+        return _encode(value, context)
 
     rendered = _CODE_RE.sub(replace, text)
     if context is RenderContext.HEADER:
@@ -138,9 +168,46 @@ def render(text: str, merge_data: Mapping[str, Any], *, context: RenderContext) 
     return rendered
 
 
-def _encode(value: str, context: RenderContext) -> str:
-    if context is RenderContext.HTML:
+def _tag_starts_and_ends(text: str) -> tuple[list[int], list[int]]:
+    starts, ends = [], []
+    for tag in _HTML_TAG_RE.finditer(text):
+        starts.append(tag.start())
+        ends.append(tag.end())
+    return starts, ends
+
+
+def _encode_html(value: str, text: str, at: int, tags: tuple[list[int], list[int]]) -> str:
+    """`value` escaped for where the template `text` has its code at `at`: element text, an
+    attribute's value (see ``RenderContext.HTML``), or elsewhere in a tag, where a value could
+    only add attributes (``onclick=...``) and renders as ""."""
+    starts, ends = tags
+    i = bisect.bisect_right(starts, at) - 1
+    if i < 0 or ends[i] <= at:  # element text
         return html.escape(value, quote=True)
+    tag_start = starts[i]
+    if at - tag_start > HTML_TAG_WINDOW:
+        name, double, single, unquoted = "href", None, None, ""
+    else:
+        attribute = _HTML_ATTRIBUTE_RE.search(text, tag_start, at)
+        if attribute is None:
+            return ""
+        name, double, single, unquoted = attribute.groups()
+    so_far = next(part for part in (double, single, unquoted) if part is not None)
+    if name.lower() in URL_ATTRIBUTES and not so_far.strip() and not is_safe_link(value):
+        return ""
+    escaped = html.escape(value, quote=True)
+    if unquoted is not None:
+        escaped = _UNQUOTED_UNSAFE_RE.sub(lambda space: f"&#{ord(space.group())};", escaped)
+    return escaped
+
+
+def is_safe_link(url: str) -> bool:
+    """Whether `url` may start a link in an email: http(s), mailto, tel, or no scheme."""
+    scheme = _URL_SCHEME_RE.match(_URL_IGNORED_RE.sub("", url))
+    return scheme is None or scheme.group(1).lower() in SAFE_URL_SCHEMES
+
+
+def _encode(value: str, context: RenderContext) -> str:
     if context is RenderContext.URL:
         return quote(value, safe="")
     if context is RenderContext.HEADER:

@@ -1,5 +1,6 @@
 """Merge-code syntax, validation and rendering in every context, including hostile values."""
 
+import html
 import json
 
 import pytest
@@ -211,6 +212,75 @@ def test_html_context_escapes_values_but_not_the_template():
     assert rendered.startswith("<p>&lt;script&gt;alert(1)&lt;/script&gt;")
     assert "&quot;; DROP TABLE users; --" in rendered
     assert rendered.endswith("</p>")
+
+
+NOTES = "BigCommerce | Customer | notes"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "\x00javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+    ],
+)
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<a href="[{code}]">Review</a>',
+        "<a href='[{code}]'>Review</a>",
+        "<a href=[{code}]>Review</a>",
+        '<img SRC = "[{code}]">',
+        '<a title="a > b" href="[{code}]">Review</a>',
+    ],
+)
+def test_html_links_started_by_a_value_only_take_web_mail_or_phone_addresses(template, link):
+    # Given an HTML link whose address is a customer-controlled value with a script scheme
+    body = template.format(code=NOTES)
+    # When it is rendered for an HTML email
+    rendered = render(body, {NOTES: link}, context=RenderContext.HTML)
+    # Then the address is empty: the link can't run anything
+    assert "script" not in rendered.lower() and "data:" not in rendered
+    assert rendered == body.replace(f"[{NOTES}]", "")
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://shop.example.com/r?o=1&x=2", "mailto:jane@example.com", "tel:+15551234", "/r/1"],
+)
+def test_html_links_keep_web_mail_phone_and_relative_addresses(link):
+    rendered = render(f'<a href="[{NOTES}]">Review</a>', {NOTES: link}, context=RenderContext.HTML)
+    assert rendered == f'<a href="{html.escape(link)}">Review</a>'
+
+
+def test_a_value_after_the_start_of_a_link_is_only_escaped():
+    # Given a value inside a survey link's query, not at its start
+    body = f'<a href="https://survey.example.com/?note=[{NOTES}]">Survey</a>'
+    # When the value looks like a script address, it is just text within that address
+    rendered = render(body, {NOTES: "javascript:x"}, context=RenderContext.HTML)
+    assert rendered == '<a href="https://survey.example.com/?note=javascript:x">Survey</a>'
+
+
+def test_html_values_cant_add_attributes():
+    # Given values in an unquoted attribute, and loose in a tag
+    data = {NOTES: "x onmouseover=alert(1)"}
+    unquoted = render(f"<td title=[{NOTES}]>", data, context=RenderContext.HTML)
+    loose = render(f"<td [{NOTES}]>", data, context=RenderContext.HTML)
+    # Then the unquoted value's spaces are character references, and the loose value is dropped
+    assert unquoted == "<td title=x&#32;onmouseover=alert(1)>"
+    assert loose == "<td >"
+
+
+def test_an_overlong_tag_treats_a_value_as_an_unquoted_link():
+    # Given a code far into one huge tag (more than the window read back)
+    body = "<a " + 'x="y" ' * 1000 + f"title=[{NOTES}]>"
+    # When rendered, the value gets the strictest treatment, quickly and safely
+    assert render(body, {NOTES: "Re: a b"}, context=RenderContext.HTML).endswith("title=>")
+    assert render(body, {NOTES: "a b"}, context=RenderContext.HTML).endswith("title=a&#32;b>")
 
 
 def test_header_context_strips_control_characters():

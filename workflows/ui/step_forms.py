@@ -100,6 +100,10 @@ class SendEmailForm(StepForm):
     format = forms.ChoiceField(
         label="Body format",
         choices=[(f, f.upper() if f == "html" else "Plain text") for f in FORMATS],
+        help_text=(
+            "In HTML, merge-code values are escaped; a value that starts a link (href, src) must "
+            "be an https://, http://, mailto: or tel: address, else the link is left empty."
+        ),
     )
 
     def to_config(self, cleaned):

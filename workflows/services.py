@@ -15,6 +15,7 @@ from integrations.models import WebhookSubscription
 from integrations.sample_data import sample_resources
 from workflows import engine
 from workflows.models import RunStatus, Step, Workflow, WorkflowRun, WorkflowStatus
+from workflows.steps import validate_steps
 
 
 def subscription_of(workflow: Workflow) -> WebhookSubscription:
@@ -45,6 +46,15 @@ def replace_steps(workflow: Workflow, steps: list[dict]) -> None:
         Step(workflow=workflow, position=i, type=s["type"], config=s["config"])
         for i, s in enumerate(steps)
     )
+
+
+def steps_under_event(workflow: Workflow, event: str) -> list[dict]:
+    """The workflow's steps, validated for `event`: a workflow moves to another event only if
+    its steps still make sense there (every merge code they use is one the event offers).
+    Raises ``StepsValidationError`` naming each step and code that doesn't."""
+    steps = engine.steps_of([workflow.pk])[workflow.pk]
+    current = [{"type": step.type, "config": step.config} for step in steps]
+    return validate_steps(current, event)
 
 
 def create_workflow(*, account, created_by, steps: list[dict], **fields) -> Workflow:

@@ -244,6 +244,32 @@ def test_steps_through_the_api_are_validated(api_client, manager, auth):
     assert "BigCommerce | Order | id" in text and "BigCommerce | Cart | id" in text
 
 
+def test_changing_the_event_over_the_api_revalidates_the_stored_steps(
+    api_client, manager, make_workflow, auth
+):
+    # Given a workflow whose email uses order codes
+    wf = with_steps(make_workflow, (EMAIL, SURVEY))
+    api_client.force_authenticate(manager)
+    url = f"/api/v1/workflows/{wf.pk}/"
+    initiator = {"type": "bigcommerce", "authentication": auth.pk}
+    # When it is moved to an event without orders, it is refused, naming the codes
+    response = api_client.patch(
+        url, {"initiator": {**initiator, "event": "cart_abandoned"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "BigCommerce | Order | id" in json.dumps(response.json())
+    wf.refresh_from_db()
+    assert wf.event == "shipment_created"
+    # ... and to one with orders, it moves, keeping its step
+    response = api_client.patch(
+        url, {"initiator": {**initiator, "event": "cart_converted"}}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    wf.refresh_from_db()
+    assert wf.event == "cart_converted"
+    assert wf.steps.get().config["subject"] == SURVEY["subject"]
+
+
 def test_retry_over_the_api(
     api_client,
     manager,

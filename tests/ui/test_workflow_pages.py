@@ -113,6 +113,7 @@ def test_settings_save_send_once_and_name(as_manager, workflow, make_authenticat
         reverse("workflows:settings", args=[workflow.pk]),
         {
             "settings-name": "Renamed",
+            "settings-event": "shipment_created",
             "settings-authentication": second.pk,
             "settings-send_once_scope": "order",
             "settings-send_once_days": "14",
@@ -133,6 +134,7 @@ def test_settings_errors_keep_input(as_manager, workflow, other_auth):
         reverse("workflows:settings", args=[workflow.pk]),
         {
             "settings-name": "Kept name",
+            "settings-event": "shipment_created",
             "settings-authentication": other_auth.pk,
             "settings-send_once_scope": "customer",
             "settings-send_once_days": "0",
@@ -145,6 +147,64 @@ def test_settings_errors_keep_input(as_manager, workflow, other_auth):
     assert 'value="Kept name"' in html and 'value="0"' in html
     workflow.refresh_from_db()
     assert workflow.name == "Post-shipment survey"
+
+
+def settings_with(workflow, **changes) -> dict:
+    """The settings form as the page fills it, with `changes`."""
+    data = {
+        "name": workflow.name,
+        "event": workflow.event,
+        "authentication": workflow.authentication_id,
+        "send_once_scope": workflow.send_once_scope,
+        "send_once_days": workflow.send_once_days,
+        **changes,
+    }
+    return {f"settings-{key}": value for key, value in data.items()}
+
+
+def test_settings_move_the_workflow_to_an_event_its_steps_fit(as_manager, workflow, bc_store):
+    # Given an active workflow whose email uses customer codes, which every event offers
+    as_manager.post(reverse("workflows:activate", args=[workflow.pk]))
+    assert [h["scope"] for h in bc_store.hooks.values()] == ["store/shipment/created"]
+    # When its settings move it to Cart Converted
+    response = as_manager.post(
+        reverse("workflows:settings", args=[workflow.pk]),
+        settings_with(workflow, event="cart_converted"),
+    )
+    # Then it listens to that event now, with its step, and the hooks followed
+    assert response.url == detail(workflow)
+    workflow.refresh_from_db()
+    assert workflow.event == "cart_converted"
+    assert workflow.steps.get().config["to"] == "[BigCommerce | Customer | email]"
+    assert [h["scope"] for h in bc_store.hooks.values()] == ["store/cart/converted"]
+
+
+def test_settings_refuse_an_event_without_the_codes_the_steps_use(as_manager, make_workflow):
+    # Given an email step that uses the order's id
+    email = {
+        "type": "send_email",
+        "config": {
+            "to": "[BigCommerce | Customer | email]",
+            "subject": "Order [BigCommerce | Order | id]",
+            "body": "Thanks.",
+            "format": "text",
+        },
+    }
+    workflow = make_workflow(steps=[email])
+    # When its settings try Cart Abandoned, which has no order
+    response = as_manager.post(
+        reverse("workflows:settings", args=[workflow.pk]),
+        settings_with(workflow, event="cart_abandoned", name="Renamed"),
+    )
+    # Then the page says which step and code don't fit, and nothing changed
+    assert response.status_code == 200
+    html = check_page(response)
+    errors = response.context["settings_form"].errors["event"]
+    assert errors[0] == "The steps don't fit the Cart Abandoned event:"
+    assert "Step 1 (Send email)" in errors[1] and "[BigCommerce | Order | id]" in errors[1]
+    assert "Step 1 (Send email)" in html
+    workflow.refresh_from_db()
+    assert (workflow.event, workflow.name) == ("shipment_created", "Post-shipment survey")
 
 
 def test_delete_confirms_then_deletes(as_manager, workflow):

@@ -10,6 +10,7 @@ from integrations.events import EVENTS
 from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
+from workflows import services
 from workflows.models import Initiator, SendOnceScope, StepResult, Workflow, WorkflowRun
 from workflows.steps.registry import validate_steps
 
@@ -87,14 +88,13 @@ class WorkflowSerializer(serializers.ModelSerializer):
             attrs["send_once_scope"] = ""
         event = attrs.get("event") or getattr(self.instance, "event", None)
         steps = attrs.get("steps")
-        if steps is None and self.instance is not None and "event" in attrs:
-            # The event changes: the existing steps must still make sense for the new one.
-            steps = [{"type": s.type, "config": s.config} for s in self.instance.steps.all()]
-        if steps is not None:
-            try:
+        try:
+            if steps is not None:
                 attrs["steps"] = validate_steps([dict(s) for s in steps], event)
-            except DjangoValidationError as exc:
-                raise as_drf_error(exc) from None
+            elif self.instance is not None and "event" in attrs:
+                attrs["steps"] = services.steps_under_event(self.instance, event)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
         return attrs
 
 

@@ -1,12 +1,14 @@
-"""Forms of the setup wizard and the workflow settings (name, authentication, send-once)."""
+"""Forms of the setup wizard and the workflow settings (name, event, authentication, send-once)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import Form
+from workflows import services
 from workflows.models import SendOnceScope, Workflow
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
@@ -57,9 +59,16 @@ class ExistingAuthenticationForm(Form):
 
 
 class WorkflowSettingsForm(Form):
-    """The editable fields of a saved workflow; the event is fixed once steps use its codes."""
+    """The editable fields of a saved workflow. Another event is accepted when the steps still
+    make sense for it (`services.steps_under_event`); `steps` then holds them, cleaned."""
 
     name = forms.CharField(label="Name", max_length=NAME_MAX_LENGTH)
+    event = forms.ChoiceField(
+        label="BigCommerce event",
+        choices=[(key, event.name) for key, event in EVENTS.items()],
+        help_text="Another event is accepted when every merge code the steps use is one it "
+        "offers too.",
+    )
     authentication = AuthenticationChoiceField(
         label="BigCommerce authentication", queryset=BigCommerceAuthentication.objects.none()
     )
@@ -78,6 +87,7 @@ class WorkflowSettingsForm(Form):
             "initial",
             {
                 "name": workflow.name,
+                "event": workflow.event,
                 "authentication": workflow.authentication_id,
                 "send_once_scope": workflow.send_once_scope,
                 "send_once_days": workflow.send_once_days,
@@ -85,3 +95,15 @@ class WorkflowSettingsForm(Form):
         )
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["authentication"].queryset = _authentications(workflow.account_id)
+        self.workflow = workflow
+        self.steps: list[dict] | None = None
+
+    def clean_event(self):
+        event = self.cleaned_data["event"]
+        if event != self.workflow.event:
+            try:
+                self.steps = services.steps_under_event(self.workflow, event)
+            except ValidationError as exc:
+                intro = f"The steps don't fit the {EVENTS[event].name} event:"
+                raise ValidationError([intro, *exc.messages]) from None
+        return event

@@ -79,7 +79,7 @@ def workflow_settings(request, pk):
     form = WorkflowSettingsForm(request.POST, workflow=workflow)
     if not form.is_valid():
         return render_workflow_page(request, workflow, settings_form=form)
-    services.update_workflow(workflow, **form.cleaned_data)
+    services.update_workflow(workflow, steps=form.steps, **form.cleaned_data)
     messages.success(request, "Settings saved.")
     return redirect("workflows:detail", pk=workflow.pk)
 

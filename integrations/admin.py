@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 
 from accounts.admin_mixins import AccountScopedAdmin, scoped_related_filter
 from integrations import authentications as service
-from integrations.models import BigCommerceAuthentication, WebhookDelivery, WebhookSubscription
+from integrations import subscriptions
+from integrations.models import (
+    BigCommerceAuthentication,
+    SubscriptionStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+ROTATION_GRACE = timedelta(hours=24)
 
 
 class AuthenticationAdminForm(forms.ModelForm):
@@ -125,13 +135,24 @@ class SubscriptionAdmin(AccountScopedAdmin):
         "last_healthy_at",
         "created_at",
     )
-    exclude = ("secret",)
+    exclude = ("secret", "previous_secret")
+    actions = ["rotate_secret"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Rotate the webhook secret (the old one works 24 more hours)")
+    def rotate_secret(self, request, queryset):
+        for sub in queryset.select_related("authentication"):
+            sub = subscriptions.rotate_secret(sub, ROTATION_GRACE)
+            detail = f" {sub.status_detail}" if sub.status_detail else ""
+            level = messages.WARNING if sub.status == SubscriptionStatus.ERROR else messages.SUCCESS
+            self.message_user(
+                request, f"{sub}: new secret; hook {sub.get_status_display()}.{detail}", level
+            )
 
 
 @admin.register(WebhookDelivery)

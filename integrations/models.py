@@ -103,6 +103,12 @@ class WebhookSubscription(models.Model):
         default=new_webhook_secret,
         help_text="Sent back by BigCommerce in a custom header on every delivery.",
     )
+    # After a rotation the old secret is still accepted for a while: deliveries BigCommerce
+    # sent (or retries) with it, and the time until its hook carries the new one.
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_until = models.DateTimeField(
+        null=True, blank=True, help_text="Until when the secret before the last rotation works."
+    )
     wanted = models.BooleanField(
         default=False,
         help_text="At least one active workflow listens: BigCommerce should deliver to it.",

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -58,39 +59,66 @@ class Target:
     event: str
     secret: str
     store_hash: str
+    previous_secret: str = ""  # accepted until previous_until, after a rotation
+    previous_until: datetime | None = None
+
+    def accepts(self, presented: str) -> bool:
+        """Whether `presented` is the secret, or the previous one within its grace. Constant
+        time: how long it takes says nothing about how much of a secret matched."""
+        given = presented.encode()
+        current = hmac.compare_digest(given, self.secret.encode())
+        previous = hmac.compare_digest(given, self.previous_secret.encode())
+        in_grace = self.previous_until is not None and timezone.now() < self.previous_until
+        return current or (previous and in_grace and bool(self.previous_secret))
 
 
-# uuid -> (Target, expiry). A subscription's secret, event and store never change, so a short
-# per-process cache only delays noticing a deleted one, and `store` re-checks that case.
+# uuid -> (Target, when read). A subscription's event and store never change; its secret
+# changes only by rotation, and a secret the cached copy refuses is checked against the
+# database (at most once a second, so wrong secrets can't make every request a query) before
+# the delivery is refused. A deleted subscription is re-checked by `store`.
 _targets: dict[str, tuple[Target, float]] = {}
 TARGET_CACHE_SECONDS = 30.0
+RECHECK_REFUSED_AFTER_SECONDS = 1.0
 TARGET_CACHE_SIZE = 1000
 
 
-def find_subscription(uuid) -> Target:
+def find_subscription(uuid, *, max_age: float = TARGET_CACHE_SECONDS) -> Target:
+    """The subscription's `Target`, from this process's cache if read less than `max_age`
+    seconds ago; 404 `Rejected` for an unknown one."""
     key = str(uuid)
     cached = _targets.get(key)
-    if cached is not None and cached[1] > time.monotonic():
+    if cached is not None and time.monotonic() - cached[1] < max_age:
         return cached[0]
     row = (
         WebhookSubscription.objects.filter(uuid=uuid)
-        .values_list("id", "event", "secret", "authentication__store_hash")
+        .values_list(
+            "id",
+            "event",
+            "secret",
+            "authentication__store_hash",
+            "previous_secret",
+            "previous_secret_until",
+        )
         .first()
     )
     if row is None:
         _targets.pop(key, None)
         raise Rejected(404, "Unknown webhook subscription.")
-    target = Target(*row)  # the secret field decrypts itself on the way out
+    target = Target(*row)  # the secret fields decrypt themselves on the way out
     if len(_targets) >= TARGET_CACHE_SIZE:
         _targets.clear()
-    _targets[key] = (target, time.monotonic() + TARGET_CACHE_SECONDS)
+    _targets[key] = (target, time.monotonic())
     return target
 
 
-def check_secret(sub: Target, presented: str | None) -> None:
-    # Constant-time comparison: the time taken says nothing about how much of it matched.
-    if not presented or not hmac.compare_digest(presented.encode(), sub.secret.encode()):
+def authenticate(uuid, presented: str | None) -> Target:
+    """The subscription `uuid` if `presented` is its secret (404 unknown, 401 wrong)."""
+    sub = find_subscription(uuid)
+    if presented and not sub.accepts(presented):  # rotated since it was cached?
+        sub = find_subscription(uuid, max_age=RECHECK_REFUSED_AFTER_SECONDS)
+    if not presented or not sub.accepts(presented):
         raise Rejected(401, f"Missing or wrong {SECRET_HEADER} header.")
+    return sub
 
 
 def check_size(content_length: str | None) -> None:

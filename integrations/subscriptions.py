@@ -8,16 +8,23 @@ authentication on an event shares one subscription (and one webhook URL).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations import authentications
 from integrations.bigcommerce import errors
 from integrations.events import get_event
-from integrations.models import BigCommerceAuthentication, SubscriptionStatus, WebhookSubscription
+from integrations.models import (
+    BigCommerceAuthentication,
+    SubscriptionStatus,
+    WebhookSubscription,
+    new_webhook_secret,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +128,23 @@ def ensure_unregistered(sub: WebhookSubscription) -> WebhookSubscription:
         hook_id=None,
     )
     return sub
+
+
+def rotate_secret(sub: WebhookSubscription, grace: timedelta) -> WebhookSubscription:
+    """Give `sub` a new secret and, if its hook is wanted, send BigCommerce the new header.
+
+    The old secret keeps working for `grace`, for deliveries already sent or being retried
+    with it and for the time until the hook carries the new one: if that update fails it is
+    recorded on the subscription, and the periodic check sends it again. A secret rotated
+    before its own grace ended replaces the older one, which stops working at once."""
+    with transaction.atomic():
+        sub = WebhookSubscription.objects.select_for_update().get(pk=sub.pk)
+        sub.previous_secret = sub.secret
+        sub.previous_secret_until = timezone.now() + grace
+        sub.secret = new_webhook_secret()
+        sub.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    logger.info("Rotated the webhook secret of subscription %s", sub.pk)
+    return ensure_registered(sub) if sub.wanted else sub
 
 
 def sync(sub: WebhookSubscription, wanted: bool) -> WebhookSubscription:

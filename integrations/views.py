@@ -12,8 +12,7 @@ from integrations import receiver
 @require_POST
 def bigcommerce_webhook(request, uuid):
     try:
-        sub = receiver.find_subscription(uuid)
-        receiver.check_secret(sub, request.headers.get(receiver.SECRET_HEADER))
+        sub = receiver.authenticate(uuid, request.headers.get(receiver.SECRET_HEADER))
         receiver.check_size(request.META.get("CONTENT_LENGTH"))
         body = request.read(settings.WEBHOOK_MAX_BODY_BYTES + 1)
         if len(body) > settings.WEBHOOK_MAX_BODY_BYTES:

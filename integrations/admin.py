@@ -17,8 +17,6 @@ from integrations.models import (
     WebhookSubscription,
 )
 
-ROTATION_GRACE = timedelta(hours=24)
-
 
 class AuthenticationAdminForm(forms.ModelForm):
     """Secrets are typed in, never rendered back: blank on change means "keep the current one"."""
@@ -144,10 +142,13 @@ class SubscriptionAdmin(AccountScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Rotate the webhook secret (the old one works 24 more hours)")
+    @admin.action(
+        description="Rotate the webhook secret (the old one works "
+        f"{subscriptions.ROTATION_GRACE / timedelta(hours=1):g} hours more)"
+    )
     def rotate_secret(self, request, queryset):
         for sub in queryset.select_related("authentication"):
-            sub = subscriptions.rotate_secret(sub, ROTATION_GRACE)
+            sub = subscriptions.rotate_secret(sub)
             detail = f" {sub.status_detail}" if sub.status_detail else ""
             level = messages.WARNING if sub.status == SubscriptionStatus.ERROR else messages.SUCCESS
             self.message_user(

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # The custom header BigCommerce sends back on every delivery; its value is the subscription's
 # secret. (BigCommerce signs nothing itself, so this is how a delivery proves where it's from.)
 SECRET_HEADER = "X-Webhook-Secret"
+# How long a rotated-out secret is still accepted, unless the rotation says otherwise.
+ROTATION_GRACE = timedelta(hours=24)
 
 
 def subscription_for(auth: BigCommerceAuthentication, event_key: str) -> WebhookSubscription:
@@ -130,7 +132,9 @@ def ensure_unregistered(sub: WebhookSubscription) -> WebhookSubscription:
     return sub
 
 
-def rotate_secret(sub: WebhookSubscription, grace: timedelta) -> WebhookSubscription:
+def rotate_secret(
+    sub: WebhookSubscription, grace: timedelta = ROTATION_GRACE
+) -> WebhookSubscription:
     """Give `sub` a new secret and, if its hook is wanted, send BigCommerce the new header.
 
     The old secret keeps working for `grace`, for deliveries already sent or being retried

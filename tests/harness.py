@@ -148,10 +148,8 @@ def start_gunicorn(
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--threads",
+        "--threads",  # gunicorn's own rule: sync workers, gthread with more than one thread
         str(threads),
-        "--worker-class",
-        "gthread" if threads > 1 else "sync",
         "--access-logfile",
         "-",
         "--log-level",

@@ -12,6 +12,7 @@ from workflows import services
 from workflows.models import SendOnceScope, Workflow
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
+EVENT_CHOICES = [(key, event.name) for key, event in EVENTS.items()]
 
 
 class WorkflowNameForm(Form):
@@ -25,7 +26,7 @@ class WorkflowNameForm(Form):
 class EventForm(Form):
     event = forms.ChoiceField(
         label="BigCommerce event",
-        choices=[(key, event.name) for key, event in EVENTS.items()],
+        choices=EVENT_CHOICES,
         widget=forms.RadioSelect,
     )
 
@@ -65,7 +66,7 @@ class WorkflowSettingsForm(Form):
     name = forms.CharField(label="Name", max_length=NAME_MAX_LENGTH)
     event = forms.ChoiceField(
         label="BigCommerce event",
-        choices=[(key, event.name) for key, event in EVENTS.items()],
+        choices=EVENT_CHOICES,
         help_text="Another event is accepted when every merge code the steps use is one it "
         "offers too.",
     )

@@ -10,6 +10,7 @@ from integrations import subscriptions
 from integrations.models import WebhookSubscription
 
 MAX_GRACE_HOURS = 24 * 30
+DEFAULT_GRACE_HOURS = subscriptions.ROTATION_GRACE / timedelta(hours=1)
 
 
 class Command(BaseCommand):
@@ -27,8 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--grace-hours",
             type=float,
-            default=24.0,
-            help=f"How long the old secret is still accepted (0 to {MAX_GRACE_HOURS}; default 24).",
+            default=DEFAULT_GRACE_HOURS,
+            help=f"How long the old secret is still accepted (0 to {MAX_GRACE_HOURS}; default "
+            f"{DEFAULT_GRACE_HOURS:g}).",
         )
 
     def handle(self, *args, uuids, every, grace_hours, **options):

@@ -80,8 +80,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's SQLite backend plus a queue for writers (see initiator_site/sqlite_backend).
-    DATABASES["default"]["ENGINE"] = "initiator_site.sqlite_backend"
+    # Django's SQLite backend plus a queue for writers (see initiator_site/db/sqlite).
+    DATABASES["default"]["ENGINE"] = "initiator_site.db.sqlite"
     # WAL lets the web server and the qcluster (ORM broker) read while one writes; IMMEDIATE
     # transactions plus a busy timeout turn lock contention into waiting instead of errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

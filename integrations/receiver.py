@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.conf import Conf
 
-from initiator_site import fast_insert
+from initiator_site.db import fast_insert
 from integrations.events import get_event
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.payloads import PayloadError, parse_delivery

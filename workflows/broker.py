@@ -19,7 +19,7 @@ from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
-from initiator_site import fast_insert
+from initiator_site.db import fast_insert
 
 RELAY_BATCH = 50  # deliveries per poll: a burst drains at up to 50 per poll interval
 

@@ -10,7 +10,7 @@ from django.db.models import DateTimeField, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from initiator_site import fast_insert
+from initiator_site.db import fast_insert
 from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
 from workflows.models import RunStatus, StepResult, Workflow, WorkflowRun

@@ -9,8 +9,8 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from accounts.models import Account
-from initiator_site import fast_insert
-from initiator_site.sqlite_backend import base as sqlite_backend
+from initiator_site.db import fast_insert
+from initiator_site.db.sqlite import base as sqlite_backend
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -1,0 +1,3 @@
+"""Database plumbing, in one place: the SQLite backend with a writer queue (`sqlite`) and the
+cached INSERTs of the two hot paths (`fast_insert`). Both override or read private parts of
+Django; `tests/site/test_db_plumbing.py` fails loudly when a Django upgrade changes them."""

@@ -181,10 +181,6 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 # The delivery task runs the new runs itself for up to this long, then enqueues the rest.
 FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
-# How a stored delivery reaches tasks run inline (Q_SYNC: development, tests); otherwise each
-# cluster's relay takes it from the table (workflows/broker.py). Integrations never imports
-# workflows, hence a dotted path.
-DELIVERY_ENQUEUE = "workflows.tasks.enqueue_delivery"
 
 # --- django-q2 ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

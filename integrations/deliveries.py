@@ -1,4 +1,9 @@
-"""A delivery's life: received → processing → processed, or failed (permanent) / dead (gave up).
+"""A delivery's life: received → processing → processed, or failed (permanent) / dead (gave up);
+`unusable` (stored so, never processed) when its body can't be used. docs/architecture.md draws it.
+
+Two columns, one meaning each: `next_attempt_at` is when a received delivery is due (new, or
+its retry time); `leased_until` is how long whoever took it (a relayed task on its way, a
+worker processing it) holds it before it is handed out again.
 
 The retry policy lives here, by error class: transient BigCommerce errors (network, 5xx, 429)
 come back later with exponential backoff; refusals (401/403) and missing resources (404) don't.
@@ -34,15 +39,16 @@ def lease() -> timedelta:
 
 def claim(delivery_id: int) -> WebhookDelivery | None:
     """Take a delivery for processing, atomically. None when another worker holds it (lease not
-    expired) or it is finished — so duplicate tasks for one delivery are harmless."""
+    over) or it is finished — so duplicate tasks for one delivery are harmless."""
     now = timezone.now()
     claimable = Q(status=DeliveryStatus.RECEIVED) | Q(
-        status=DeliveryStatus.PROCESSING, next_attempt_at__lte=now
+        status=DeliveryStatus.PROCESSING, leased_until__lte=now
     )
     taken = WebhookDelivery.objects.filter(claimable, pk=delivery_id).update(
         status=DeliveryStatus.PROCESSING,
         attempts=F("attempts") + 1,
-        next_attempt_at=now + lease(),
+        next_attempt_at=None,
+        leased_until=now + lease(),
     )
     if not taken:
         return None
@@ -51,12 +57,20 @@ def claim(delivery_id: int) -> WebhookDelivery | None:
     )
 
 
+def unheld(at) -> Q:
+    """Deliveries nobody holds at `at`: never handed out, or their lease over by then."""
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=at)
+
+
 def hand_out(limit: int) -> list[int]:
-    """Deliveries due now (new, or their retry time reached), taken for one lease so that no
-    other cluster hands them out meanwhile. The cluster's relay (`workflows.broker`) calls this
-    on every poll: the receiver only stores a delivery, and this is how it reaches a worker."""
+    """Deliveries due now (new, or their retry time reached) that nobody holds, taken for one
+    lease so that no other cluster hands them out meanwhile. The cluster's relay calls this on
+    every poll: the receiver only stores a delivery, and this is how it reaches a worker
+    (docs/architecture.md, "The path of one delivery")."""
     now = timezone.now()
-    due = WebhookDelivery.objects.filter(status=DeliveryStatus.RECEIVED, next_attempt_at__lte=now)
+    due = WebhookDelivery.objects.filter(
+        unheld(now), status=DeliveryStatus.RECEIVED, next_attempt_at__lte=now
+    )
     if not due.exists():  # the usual answer when idle: a read, no write lock
         return []
     with transaction.atomic():
@@ -65,23 +79,24 @@ def hand_out(limit: int) -> list[int]:
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
-        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + lease())
+        WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=now + lease())
     return ids
 
 
 def due_ids(limit: int = 500) -> list[int]:
     """Deliveries the sweeper should hand out again: claimed by a worker that died (lease
-    expired), or left waiting a whole lease past their time — handed out but lost, or no
-    relay running. Deliveries that are simply due are the relay's (`hand_out`)."""
+    over), or left a whole lease past their time by every relay (handed out but lost, or no
+    relay running). Deliveries that are simply due are the relay's (`hand_out`)."""
     now = timezone.now()
-    return list(
-        WebhookDelivery.objects.filter(
-            Q(status=DeliveryStatus.PROCESSING, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.RECEIVED, next_attempt_at__lte=now - lease())
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    died = WebhookDelivery.objects.filter(status=DeliveryStatus.PROCESSING, leased_until__lte=now)
+    left = WebhookDelivery.objects.filter(
+        unheld(now - lease()),
+        status=DeliveryStatus.RECEIVED,
+        next_attempt_at__lte=now - lease(),
     )
+    ids = list(died.order_by("leased_until").values_list("pk", flat=True)[:limit])
+    ids += left.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - len(ids)]
+    return ids
 
 
 def payload_of(delivery: WebhookDelivery) -> DeliveryPayload:
@@ -109,6 +124,7 @@ def mark_processed(delivery: WebhookDelivery, note: str = "") -> None:
         status=DeliveryStatus.PROCESSED,
         processed_at=timezone.now(),
         next_attempt_at=None,
+        leased_until=None,
         last_error=note,
     )
 
@@ -119,6 +135,7 @@ def mark_failed(delivery: WebhookDelivery, reason: str) -> None:
         last_error=reason,
         processed_at=timezone.now(),
         next_attempt_at=None,
+        leased_until=None,
     )
 
 
@@ -134,12 +151,14 @@ def retry_later(delivery: WebhookDelivery, reason: str, retry_after: float | Non
             status=DeliveryStatus.DEAD,
             last_error=f"Gave up after {delivery.attempts} attempts: {reason}",
             next_attempt_at=None,
+            leased_until=None,
         )
         return DeliveryStatus.DEAD
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.RECEIVED,
         last_error=reason,
         next_attempt_at=timezone.now() + backoff(delivery.attempts, retry_after),
+        leased_until=None,
     )
     return DeliveryStatus.RECEIVED
 

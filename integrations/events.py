@@ -1,7 +1,7 @@
 """The BigCommerce event catalog: which store events can start a workflow, and their merge codes.
 
-The merge-code lists come verbatim from ``merge_codes.json`` (the product brief's lists, order
-kept); this module only adds the human descriptions and the Django choices.
+The merge-code lists come verbatim from ``merge_codes.json`` (the lists the product
+advertises, order kept); this module only adds the human descriptions and the Django choices.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """From a delivery to merge data: which store resources to fetch, and how codes map onto them.
 
-Fetch plan (SPEC §4, the minimum calls):
+Fetch plan (the minimum calls; docs/architecture.md, "Events"):
 
 =================  ===========================  ==================================
 event              first call                   customer call (skipped for guests)

@@ -146,6 +146,7 @@ class DeliveryStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed"
     DEAD = "dead", "Dead (gave up after retries)"
+    UNUSABLE = "unusable", "Unusable (authenticated, but its body can't be used)"
 
 
 class WebhookDelivery(models.Model):
@@ -168,7 +169,12 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a retry or the sweeper may pick it up again."
+        null=True, blank=True, help_text="When a received delivery is due: new, or its retry time."
+    )
+    leased_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Handed out or being processed until then; past it, it is handed out again.",
     )
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -177,7 +183,14 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "hash"], name="unique_delivery_hash")
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(
+                fields=["leased_until"],
+                condition=models.Q(leased_until__isnull=False),
+                name="delivery_lease_idx",
+            ),
+        ]
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:

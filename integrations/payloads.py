@@ -1,4 +1,4 @@
-"""Parse and validate one BigCommerce webhook body (SPEC §4, §6).
+"""Parse and validate one BigCommerce webhook body.
 
 BigCommerce's payloads are thin and their types drift between its docs and real deliveries
 (``store_id`` and ``orderId`` as number or string, ``created_at`` or ``data.token`` missing), so

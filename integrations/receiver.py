@@ -1,13 +1,14 @@
 """The webhook receiver's rules: authenticate, bound, validate, store — in that order.
 
 A delivery is stored before it is answered (dj-stripe style) and processed later by the task
-cluster, whose relay takes due deliveries from the table (`workflows.broker`): the request
-writes one row and touches nothing else. Nothing here calls BigCommerce, sends email or makes
-any outbound request.
+cluster, whose relay takes due deliveries from the table: the request writes one row and
+touches nothing else (docs/architecture.md, "The path of one delivery"). Nothing here calls
+BigCommerce, sends email or makes any outbound request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
@@ -18,13 +19,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
-from django_q.conf import Conf
 
 from initiator_site.db import fast_insert
 from integrations.events import get_event
-from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from integrations.payloads import PayloadError, parse_delivery
+from integrations.signals import delivery_stored
 from integrations.subscriptions import SECRET_HEADER
 
 logger = logging.getLogger(__name__)
@@ -144,19 +144,22 @@ def redact_headers(headers) -> dict[str, str]:
 
 def store(sub: Target, body: bytes, headers) -> Accepted:
     """Validate `body` for `sub` and store it once; the same BigCommerce hash again is a
-    duplicate (the unique constraint decides, so concurrent copies cannot both get in)."""
+    duplicate (the unique constraint decides, so concurrent copies cannot both get in).
+
+    An authenticated body we can't use is stored too, as `unusable` with the reason, and
+    answered like any other: refusing it would only make BigCommerce retry it for two days and
+    then deactivate the hook, and the reason would be lost."""
     try:
         text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Rejected(400, "The body must be JSON encoded as UTF-8.") from None
-    try:
         payload = parse_delivery(
             body,
             expected_scope=get_event(sub.event).scope,
             expected_store_hash=sub.store_hash,
         )
+    except UnicodeDecodeError:
+        return store_unusable(sub, body, headers, "The body is not text encoded as UTF-8.")
     except PayloadError as exc:
-        raise Rejected(400, exc.message) from None
+        return store_unusable(sub, body, headers, exc.message)
     delivery = WebhookDelivery(
         subscription_id=sub.id,
         scope=payload.scope,
@@ -166,35 +169,52 @@ def store(sub: Target, body: bytes, headers) -> Accepted:
         headers=redact_headers(headers),
         next_attempt_at=timezone.now(),  # due: the cluster's relay hands it out next poll
     )
+    return store_once(delivery)
+
+
+def store_unusable(sub: Target, body: bytes, headers, reason: str) -> Accepted:
+    """Keep an authenticated delivery whose body can't be used, never to be processed. Its
+    key is the body's digest, so BigCommerce's retries of it are duplicates."""
+    logger.warning("Stored an unusable delivery for subscription %s: %s", sub.id, reason)
+    now = timezone.now()
+    delivery = WebhookDelivery(
+        subscription_id=sub.id,
+        scope=get_event(sub.event).scope,
+        store_hash=sub.store_hash,
+        hash=f"unusable-{hashlib.sha256(body).hexdigest()}",
+        # As much of the body as text can hold (NUL can't be stored in PostgreSQL's text).
+        body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+        headers=redact_headers(headers),
+        status=DeliveryStatus.UNUSABLE,
+        last_error=f"Unusable body: {reason}",
+        processed_at=now,
+    )
+    return store_once(delivery, announce=False)
+
+
+def store_once(delivery: WebhookDelivery, *, announce: bool = True) -> Accepted:
     try:
-        insert(delivery)
+        insert(delivery, announce=announce)
     except IntegrityError:
-        existing = WebhookDelivery.objects.filter(subscription_id=sub.id, hash=payload.hash).first()
-        if existing is not None:
-            return Accepted(existing.pk, duplicate=True)
-        if not WebhookSubscription.objects.filter(pk=sub.id).exists():
+        sub_id = delivery.subscription_id
+        existing = WebhookDelivery.objects.filter(subscription_id=sub_id, hash=delivery.hash)
+        if (found := existing.first()) is not None:
+            return Accepted(found.pk, duplicate=True)
+        if not WebhookSubscription.objects.filter(pk=sub_id).exists():
             raise Rejected(404, "Unknown webhook subscription.") from None  # deleted meanwhile
         raise
     return Accepted(delivery.pk, duplicate=False)
 
 
-def insert(delivery: WebhookDelivery) -> None:
-    """Store the delivery: one INSERT, and that is all the request does. The task cluster's
-    relay takes due deliveries from the table (`workflows.broker`)."""
+def insert(delivery: WebhookDelivery, *, announce: bool = True) -> None:
+    """Store the delivery: one INSERT, and that is all the request does. Once it is committed,
+    `delivery_stored` says so to whoever listens (unless `announce` is off)."""
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic():  # a savepoint: a duplicate must not break the caller's
             fast_insert.insert(delivery)
     else:
         fast_insert.insert(delivery)  # autocommit: no BEGIN/COMMIT round trips
-    if Conf.SYNC:
-        # Tasks run inline (development, tests): there is no cluster to relay it.
-        transaction.on_commit(lambda: enqueue(delivery.pk))
-
-
-def enqueue(delivery_id: int) -> None:
-    """Hand a stored delivery to tasks run inline. A failure here loses nothing: the row is
-    stored and the sweeper hands it out later."""
-    try:
-        import_string(settings.DELIVERY_ENQUEUE)(delivery_id)
-    except Exception:
-        logger.exception("Could not enqueue delivery %s; the sweeper will pick it up", delivery_id)
+    if announce:
+        transaction.on_commit(
+            lambda: delivery_stored.send(sender=WebhookDelivery, delivery_id=delivery.pk)
+        )

@@ -9,7 +9,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def load_bigcommerce_example(name: str) -> dict:
-    """BigCommerce's own example payloads (copied from shared/bigcommerce/examples)."""
+    """BigCommerce's own example payloads (copied verbatim from its published examples)."""
     return json.loads((FIXTURES / "bigcommerce" / name).read_text())
 
 

@@ -1,4 +1,5 @@
-"""django-q2's brokers with a delivery relay (Q_CLUSTER["broker_class"] names them).
+"""The task queue, in one place: django-q2's brokers with a delivery relay (Q_CLUSTER's
+"broker_class" names them) and the functions that put a task on the queue.
 
 The webhook receiver only stores a delivery: one INSERT, no task, no second system in the
 request. Each cluster's pusher, on every poll, first takes the deliveries that are due
@@ -11,33 +12,97 @@ its processing, and a relayed task that is lost (a cluster stopped) comes back a
 
 from __future__ import annotations
 
+import logging
+import uuid
+from functools import cache
+
 from django import db
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.dispatch import receiver
 from django.utils import timezone
+from django_q.brokers import Broker, get_broker
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+from django_q.tasks import async_task
 
 from initiator_site.db import fast_insert
+from integrations import deliveries
+from integrations.signals import delivery_stored
+
+logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 50  # deliveries per poll: a burst drains at up to 50 per poll interval
+PROCESS_DELIVERY = "workflows.tasks.process_delivery"
+EXECUTE_RUN = "workflows.tasks.execute_run"
+
+
+@cache
+def shared_broker() -> Broker:
+    """One broker per process: django-q2 would otherwise build one (and, for Redis, a new
+    connection pool) for every task enqueued."""
+    return get_broker()
+
+
+def enqueue_delivery(delivery_id: int) -> None:
+    push(PROCESS_DELIVERY, delivery_id, f"delivery-{delivery_id}", "deliveries")
+
+
+def enqueue_run(run_id: int) -> None:
+    push(EXECUTE_RUN, run_id, f"run-{run_id}", "runs")
+
+
+def push(func: str, arg: int, name: str, group: str) -> None:
+    """Put one task on the broker: django-q2's own signed package, as `async_task` builds it,
+    without what that adds per call (a humanhash name, an INFO log line per task, a signal
+    nobody here listens to)."""
+    if Conf.SYNC:  # tasks run inline (tests): let django-q2 do that its own way
+        async_task(func, arg, task_name=name, group=group, q_options={"ack_failure": True})
+        return
+    shared_broker().enqueue(package(func, arg, name, group))
+
+
+def package(func: str, arg: int, name: str, group: str) -> str:
+    """A signed django-q2 task package calling `func(arg)`."""
+    task = {
+        "id": uuid.uuid4().hex,
+        "name": name,
+        "func": func,
+        "args": (arg,),
+        "kwargs": {},
+        "group": group,
+        "ack_failure": True,
+        "started": timezone.now(),
+    }
+    if Conf.CACHED:
+        task["cached"] = Conf.CACHED
+    return SignedPackage.dumps(task)
+
+
+@receiver(delivery_stored, dispatch_uid="workflows.broker.run_stored_delivery_inline")
+def run_stored_delivery_inline(sender, delivery_id: int, **kwargs) -> None:
+    """With tasks run inline (development, tests) there is no cluster and so no relay: a stored
+    delivery is processed at once. With a cluster this does nothing: its relay hands the
+    delivery out from the table. A failure here loses nothing (the row is stored; the sweeper
+    hands it out later)."""
+    if not Conf.SYNC:
+        return
+    try:
+        enqueue_delivery(delivery_id)
+    except Exception:
+        logger.exception("Could not process delivery %s inline; the sweeper will", delivery_id)
 
 
 def relayed() -> list[tuple[None, str]]:
     """Due deliveries as (ack id, task package); None: there is no queue row to acknowledge."""
-    from integrations import deliveries
-    from workflows import tasks
-
     # The pusher is a long-lived loop with no requests to recycle its connection: drop it here
     # if it broke or aged out, as django-q2's ORM broker does on each poll (never mid-transaction).
     if transaction.get_autocommit():
         db.close_old_connections()
     return [
-        (
-            None,
-            tasks.package("workflows.tasks.process_delivery", pk, f"delivery-{pk}", "deliveries"),
-        )
+        (None, package(PROCESS_DELIVERY, pk, f"delivery-{pk}", "deliveries"))
         for pk in deliveries.hand_out(RELAY_BATCH)
     ]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from workflows import runs
-from workflows.models import RunStatus, Step, StepResult, StepResultStatus, WorkflowRun
+from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
 from workflows.steps.base import StepContext, StepOutcome
 from workflows.steps.registry import get_kind
 
@@ -22,6 +22,14 @@ INTERRUPTED = (
     "Interrupted while running (the worker stopped). Not repeated automatically, so it cannot "
     "happen twice; retry the run to try this step again."
 )
+
+
+# A step outcome that ends its run, and how the run ends.
+ENDING = {
+    StepStatus.STOPPED: RunStatus.STOPPED,
+    StepStatus.SKIPPED: RunStatus.SKIPPED,
+    StepStatus.FAILED: RunStatus.FAILED,
+}
 
 
 def context_for(run: WorkflowRun, now=None) -> StepContext:
@@ -34,18 +42,6 @@ def context_for(run: WorkflowRun, now=None) -> StepContext:
         test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
         now=now or timezone.now(),
     )
-
-
-def steps_of(workflow_ids) -> dict[int, list[Step]]:
-    """Each workflow's steps in run order, in one query."""
-    steps: dict[int, list[Step]] = {pk: [] for pk in workflow_ids}
-    if steps:
-        ordered = Step.objects.filter(workflow_id__in=list(steps)).order_by(
-            "workflow_id", "position", "pk"
-        )
-        for step in ordered:
-            steps[step.workflow_id].append(step)
-    return steps
 
 
 def run_ahead(run: WorkflowRun, steps: list[Step], ctx: StepContext) -> list[StepResult]:
@@ -71,21 +67,21 @@ def run_ahead(run: WorkflowRun, steps: list[Step], ctx: StepContext) -> list[Ste
                 status=outcome.status,
                 detail=outcome.detail,
                 resume_at=outcome.resume_at,
-                finished_at=None if outcome.status == StepResultStatus.WAITING else ctx.now,
+                finished_at=None if outcome.status == StepStatus.WAITING else ctx.now,
             )
         )
-        if outcome.status != StepResultStatus.SUCCEEDED:
+        if outcome.status != StepStatus.SUCCEEDED:
             break
         position += 1
     run.next_position = position
-    if outcome is not None and outcome.status == StepResultStatus.WAITING:
-        run.status, run.resume_at = RunStatus.WAITING, outcome.resume_at
-    elif outcome is not None and outcome.status != StepResultStatus.SUCCEEDED:
-        stopped = outcome.status == StepResultStatus.STOPPED
-        run.status = RunStatus.STOPPED if stopped else RunStatus.FAILED
-        run.error, run.finished_at, run.resume_at = outcome.detail, ctx.now, None
+    if outcome is not None and outcome.status == StepStatus.WAITING:
+        run.status, run.resume_at, run.leased_until = RunStatus.WAITING, outcome.resume_at, None
+    elif outcome is not None and outcome.status != StepStatus.SUCCEEDED:
+        run.status, run.error = ENDING[outcome.status], outcome.detail
+        run.finished_at, run.resume_at, run.leased_until = ctx.now, None, None
     elif position == len(steps):
-        run.status, run.finished_at, run.resume_at = RunStatus.SUCCEEDED, ctx.now, None
+        run.status, run.finished_at = RunStatus.SUCCEEDED, ctx.now
+        run.resume_at = run.leased_until = None
     if results or run.status != RunStatus.PENDING:
         run.started_at = ctx.now
     return results
@@ -95,24 +91,20 @@ def execute(run_id: int) -> str:
     run = runs.claim(run_id)
     if run is None:
         return "skipped: not due or already running"
-    steps = steps_of([run.workflow_id])[run.workflow_id]
+    steps = Step.objects.by_workflow([run.workflow_id])[run.workflow_id]
     ctx = context_for(run)
     while run.next_position < len(steps):
         outcome = run_step(run, steps[run.next_position], run.next_position, ctx)
-        if outcome.status == StepResultStatus.SUCCEEDED:
+        if outcome.status == StepStatus.SUCCEEDED:
             run.next_position += 1
             run.save(update_fields=["next_position"])
             continue
-        if outcome.status == StepResultStatus.WAITING:
+        if outcome.status == StepStatus.WAITING:
             run.status = RunStatus.WAITING
-            run.resume_at = outcome.resume_at
-            run.save(update_fields=["status", "resume_at"])
-            return "waiting"
-        return finish(
-            run,
-            RunStatus.STOPPED if outcome.status == "stopped" else RunStatus.FAILED,
-            outcome.detail,
-        )
+            run.resume_at, run.leased_until = outcome.resume_at, None
+            run.save(update_fields=["status", "resume_at", "leased_until"])
+            return RunStatus.WAITING
+        return finish(run, ENDING[outcome.status], outcome.detail)
     return finish(run, RunStatus.SUCCEEDED)
 
 
@@ -120,15 +112,15 @@ def finish(run: WorkflowRun, status: str, error: str = "") -> str:
     run.status = status
     run.error = error if status != RunStatus.SUCCEEDED else ""
     run.finished_at = timezone.now()
-    run.resume_at = None
-    run.save(update_fields=["status", "error", "finished_at", "resume_at"])
+    run.resume_at = run.leased_until = None
+    run.save(update_fields=["status", "error", "finished_at", "resume_at", "leased_until"])
     return status
 
 
 def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> StepOutcome:
     kind = get_kind(step.type)
     result, created = StepResult.objects.get_or_create(
-        run=run, position=position, defaults={"type": step.type, "status": StepResultStatus.RUNNING}
+        run=run, position=position, defaults={"type": step.type, "status": StepStatus.RUNNING}
     )
     if not created:
         previous = resume(result, kind.has_side_effect, ctx)
@@ -143,21 +135,21 @@ def attempt(kind, step: Step, ctx: StepContext) -> StepOutcome:
     try:
         return kind.execute(step.config, ctx)
     except Exception as exc:  # a bug in a step must fail the run visibly, not loop forever
-        return StepOutcome("failed", f"Step crashed: {type(exc).__name__}: {exc}"[:1000])
+        return StepOutcome(StepStatus.FAILED, f"Step crashed: {type(exc).__name__}: {exc}"[:1000])
 
 
 def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepOutcome | None:
     """What an existing result row means when the step is reached again; None to execute."""
-    if result.status == StepResultStatus.WAITING:
+    if result.status == StepStatus.WAITING:
         if result.resume_at is not None and result.resume_at > ctx.now:
-            return StepOutcome("waiting", result.detail, resume_at=result.resume_at)
-        outcome = StepOutcome("succeeded", f"Waited until {ctx.now:%Y-%m-%d %H:%M} UTC.")
+            return StepOutcome(StepStatus.WAITING, result.detail, resume_at=result.resume_at)
+        outcome = StepOutcome(StepStatus.SUCCEEDED, f"Waited until {ctx.now:%Y-%m-%d %H:%M} UTC.")
         record(result, outcome)
         return outcome
-    if result.status == StepResultStatus.RUNNING:
+    if result.status == StepStatus.RUNNING:
         if not has_side_effect:
             return None  # safe to redo (condition, delay)
-        outcome = StepOutcome("failed", INTERRUPTED)
+        outcome = StepOutcome(StepStatus.FAILED, INTERRUPTED)
         record(result, outcome)
         return outcome
     return StepOutcome(result.status, result.detail)
@@ -167,5 +159,5 @@ def record(result: StepResult, outcome: StepOutcome) -> None:
     result.status = outcome.status
     result.detail = outcome.detail
     result.resume_at = outcome.resume_at
-    result.finished_at = None if outcome.status == "waiting" else timezone.now()
+    result.finished_at = None if outcome.status == StepStatus.WAITING else timezone.now()
     result.save(update_fields=["status", "detail", "resume_at", "finished_at"])

@@ -1,16 +1,33 @@
-"""One delivery → runs of every active workflow listening to it, from a single fetch."""
+"""One delivery → runs of every active workflow listening to it, from a single fetch.
+
+The runs are planned in memory first (their leading steps without side effects evaluated),
+then stored together with the delivery's new state in one transaction, then started.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from initiator_site.db import fast_insert
 from integrations import deliveries
+from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
-from workflows import engine, runs
-from workflows.models import RunStatus, Workflow, WorkflowRun, WorkflowStatus
+from workflows import broker, engine
+from workflows.models import (
+    RunStatus,
+    SkipReason,
+    Step,
+    StepResult,
+    Workflow,
+    WorkflowRun,
+    WorkflowStatus,
+)
 
 
 def listening_workflows(delivery: WebhookDelivery) -> list[Workflow]:
@@ -32,12 +49,101 @@ def process(delivery: WebhookDelivery) -> str:
         _resources, merge_data, subject_keys = deliveries.fetch(delivery)
     except Exception as exc:  # the policy module decides retry vs fail by error class
         return deliveries.handle_error(delivery, exc)
-    planned = runs.plan_for_delivery(workflows, delivery, merge_data, subject_keys)
+    planned = plan(workflows, delivery, merge_data, subject_keys)
     with transaction.atomic():
-        new_runs = runs.store_planned(planned, delivery)
+        new_runs = store(planned, delivery)
         deliveries.mark_processed(delivery)
     start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
     return f"processed: {len(new_runs)} run(s) created"
+
+
+@dataclass
+class Planned:
+    """A run prepared in memory: not stored, its side-effect-free first steps evaluated."""
+
+    run: WorkflowRun
+    ahead: list[StepResult]
+
+
+def plan(
+    workflows: list[Workflow], delivery: WebhookDelivery, merge_data: dict, subject_keys: dict
+) -> list[Planned]:
+    """The runs `delivery` would start, built and evaluated in memory (conditions, delays)
+    before any transaction: on SQLite the write lock is then held only for the writes."""
+    steps = Step.objects.by_workflow(wf.pk for wf in workflows)
+    now = timezone.now()
+    planned = []
+    for workflow in workflows:
+        subject = ""
+        if workflow.send_once_scope:
+            subject = subject_keys.get(workflow.send_once_scope) or ""
+        run = WorkflowRun(
+            workflow=workflow,
+            delivery=delivery,
+            merge_data=merge_data,
+            subject_key=subject[:200],
+            leased_until=now + lease(),
+        )
+        ahead = engine.run_ahead(run, steps[workflow.pk], engine.context_for(run, now))
+        planned.append(Planned(run, ahead))
+    return planned
+
+
+def store(planned: list[Planned], delivery: WebhookDelivery) -> list[WorkflowRun]:
+    """Store the planned runs that don't exist yet (call in a transaction) and return them: a
+    few queries whatever the fan-out, plus the send-once guard's for workflows that use it.
+    The caller starts the pending ones (`start_runs`)."""
+    existing = set(
+        WorkflowRun.objects.filter(
+            delivery=delivery, workflow__in=[p.run.workflow for p in planned]
+        ).values_list("workflow_id", flat=True)
+    )
+    todo = [p for p in planned if p.run.workflow_id not in existing]
+    for p in todo:
+        if p.run.subject_key and skip_repeat(p.run):
+            p.ahead = []
+    new_runs = [p.run for p in todo]
+    fast_insert.insert_many(new_runs)  # each run holds a copy of the merge data: see fast_insert
+    for p in todo:
+        for result in p.ahead:
+            result.run = p.run
+    fast_insert.insert_many([result for p in todo for result in p.ahead])
+    return new_runs
+
+
+def already_ran_for(workflow: Workflow, subject_key: str) -> WorkflowRun | None:
+    """The send-once guard: an earlier real run of `workflow` for the same subject within the
+    window (skipped runs don't count: they never did anything)."""
+    since = timezone.now() - timedelta(days=workflow.send_once_days)
+    return (
+        WorkflowRun.objects.filter(
+            workflow=workflow, subject_key=subject_key, is_test=False, created_at__gte=since
+        )
+        .exclude(status=RunStatus.SKIPPED)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def skip_repeat(run: WorkflowRun) -> bool:
+    """The send-once guard, for an unsaved run with a subject: if its workflow already ran for
+    that subject within the window, the run is skipped (it never executes) and says why."""
+    workflow, now = run.workflow, timezone.now()
+    # Serialise guard checks per workflow so two deliveries of one order can't both pass.
+    Workflow.objects.select_for_update().filter(pk=workflow.pk).first()
+    earlier = already_ran_for(workflow, run.subject_key)
+    if earlier is None:
+        return False
+    run.status, run.skip_reason = RunStatus.SKIPPED, SkipReason.SEND_ONCE
+    run.error = (
+        f"Skipped by the send-once guard: run #{earlier.pk} already ran for "
+        f"{run.subject_key} within {workflow.send_once_days} day(s)."
+    )
+    run.next_position = 0
+    run.started_at = None
+    run.finished_at = now
+    run.resume_at = run.leased_until = None
+    return True
 
 
 def start_runs(pending: list[WorkflowRun]) -> None:
@@ -52,4 +158,4 @@ def start_runs(pending: list[WorkflowRun]) -> None:
         if time.monotonic() < deadline:
             engine.execute(run.pk)
         else:
-            runs.enqueue(run.pk)
+            broker.enqueue_run(run.pk)

@@ -7,6 +7,21 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from integrations.events import EventKey
+from workflows.states import RunStatus, SkipReason, StepStatus
+
+__all__ = [
+    "Initiator",
+    "RunStatus",
+    "SendOnceScope",
+    "SkipReason",
+    "Step",
+    "StepResult",
+    "StepStatus",
+    "StepType",
+    "Workflow",
+    "WorkflowRun",
+    "WorkflowStatus",
+]
 
 
 class Initiator(models.TextChoices):
@@ -81,26 +96,32 @@ class StepType(models.TextChoices):
     DELAY = "delay", "Delay"
 
 
+class StepQuerySet(models.QuerySet):
+    def by_workflow(self, workflow_ids) -> dict[int, list[Step]]:
+        """Each workflow's steps in run order, in one query."""
+        steps: dict[int, list[Step]] = {pk: [] for pk in workflow_ids}
+        if steps:
+            ordered = self.filter(workflow_id__in=list(steps)).order_by(
+                "workflow_id", "position", "pk"
+            )
+            for step in ordered:
+                steps[step.workflow_id].append(step)
+        return steps
+
+
 class Step(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField(help_text="Order within the workflow, from 0.")
     type = models.CharField(max_length=32, choices=StepType.choices)
     config = models.JSONField(default=dict, help_text="Typed settings, validated on save.")
 
+    objects = StepQuerySet.as_manager()
+
     class Meta:
         ordering = ["workflow", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.position + 1}. {self.get_type_display()}"
-
-
-class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    WAITING = "waiting", "Waiting"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    STOPPED = "stopped", "Stopped"
 
 
 class WorkflowRun(models.Model):
@@ -123,13 +144,29 @@ class WorkflowRun(models.Model):
         help_text="Who sent the test event (test runs only).",
     )
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
+    skip_reason = models.CharField(
+        max_length=32,
+        choices=SkipReason.choices,
+        default=SkipReason.NONE,
+        blank=True,
+        help_text="Why a skipped run was held back (empty unless skipped).",
+    )
     merge_data = models.JSONField(default=dict)
     subject_key = models.CharField(
         max_length=200, blank=True, help_text="Order/cart/customer key for the send-once guard."
     )
     next_position = models.PositiveIntegerField(default=0, help_text="The next step to run.")
-    resume_at = models.DateTimeField(null=True, blank=True, help_text="When a waiting run resumes.")
-    error = models.TextField(blank=True)
+    resume_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a waiting run resumes (set only while waiting)."
+    )
+    leased_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A pending or running run's lease: past it, the sweeper hands it out again.",
+    )
+    error = models.TextField(
+        blank=True, help_text="Why it failed, stopped or was skipped, in words for the run page."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -146,20 +183,17 @@ class WorkflowRun(models.Model):
         indexes = [
             models.Index(fields=["status", "resume_at"], name="run_resume_idx"),
             models.Index(
+                fields=["leased_until"],
+                condition=models.Q(leased_until__isnull=False),
+                name="run_lease_idx",
+            ),
+            models.Index(
                 fields=["workflow", "subject_key", "created_at"], name="run_send_once_idx"
             ),
         ]
 
     def __str__(self) -> str:
         return f"Run #{self.pk} of {self.workflow} ({self.status})"
-
-
-class StepResultStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    WAITING = "waiting", "Waiting"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    STOPPED = "stopped", "Stopped (condition false)"
 
 
 class StepResult(models.Model):
@@ -169,7 +203,7 @@ class StepResult(models.Model):
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_results")
     position = models.PositiveIntegerField()
     type = models.CharField(max_length=32, choices=StepType.choices)
-    status = models.CharField(max_length=16, choices=StepResultStatus.choices)
+    status = models.CharField(max_length=16, choices=StepStatus.choices)
     detail = models.TextField(blank=True)
     resume_at = models.DateTimeField(null=True, blank=True, help_text="A delay's end.")
     started_at = models.DateTimeField(auto_now_add=True)

@@ -52,7 +52,7 @@ def steps_under_event(workflow: Workflow, event: str) -> list[dict]:
     """The workflow's steps, validated for `event`: a workflow moves to another event only if
     its steps still make sense there (every merge code they use is one the event offers).
     Raises ``StepsValidationError`` naming each step and code that doesn't."""
-    steps = engine.steps_of([workflow.pk])[workflow.pk]
+    steps = Step.objects.by_workflow([workflow.pk])[workflow.pk]
     current = [{"type": step.type, "config": step.config} for step in steps]
     return validate_steps(current, event)
 

@@ -1,63 +1,14 @@
-"""django-q2 tasks. They take ids only and stay thin: the rules live in plain modules."""
+"""django-q2 task entry points. They take ids only and stay thin: the rules live in plain
+modules, the queue plumbing in `broker`."""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from functools import cache
-
-from django.utils import timezone
-from django_q.brokers import Broker, get_broker
-from django_q.conf import Conf
-from django_q.signing import SignedPackage
-from django_q.tasks import async_task
 
 from integrations import deliveries, subscriptions
-from workflows import engine, fanout, runs
+from workflows import broker, engine, fanout, runs
 
 logger = logging.getLogger(__name__)
-
-
-@cache
-def broker() -> Broker:
-    """One broker per process: django-q2 would otherwise build one (and, for Redis, a new
-    connection pool) for every task enqueued — the receiver's hot path."""
-    return get_broker()
-
-
-def enqueue_delivery(delivery_id: int) -> None:
-    push("workflows.tasks.process_delivery", delivery_id, f"delivery-{delivery_id}", "deliveries")
-
-
-def enqueue_run(run_id: int) -> None:
-    push("workflows.tasks.execute_run", run_id, f"run-{run_id}", "runs")
-
-
-def push(func: str, arg: int, name: str, group: str) -> None:
-    """Put one task on the broker: django-q2's own signed package, as `async_task` builds it,
-    without what that adds per call (a humanhash name, an INFO log line per task, a signal
-    nobody here listens to)."""
-    if Conf.SYNC:  # tasks run inline (tests): let django-q2 do that its own way
-        async_task(func, arg, task_name=name, group=group, q_options={"ack_failure": True})
-        return
-    broker().enqueue(package(func, arg, name, group))
-
-
-def package(func: str, arg: int, name: str, group: str) -> str:
-    """A signed django-q2 task package calling `func(arg)`."""
-    task = {
-        "id": uuid.uuid4().hex,
-        "name": name,
-        "func": func,
-        "args": (arg,),
-        "kwargs": {},
-        "group": group,
-        "ack_failure": True,
-        "started": timezone.now(),
-    }
-    if Conf.CACHED:
-        task["cached"] = Conf.CACHED
-    return SignedPackage.dumps(task)
 
 
 def process_delivery(delivery_id: int) -> str:
@@ -77,10 +28,10 @@ def sweep() -> dict[str, int]:
     claimed, or held by a worker that died) — so nothing is lost."""
     delivery_ids = deliveries.due_ids()
     for delivery_id in delivery_ids:
-        enqueue_delivery(delivery_id)
+        broker.enqueue_delivery(delivery_id)
     run_ids = runs.due_ids()
     for run_id in run_ids:
-        enqueue_run(run_id)
+        broker.enqueue_run(run_id)
     if delivery_ids or run_ids:
         logger.info(
             "Sweeper re-enqueued %s deliveries and %s runs", len(delivery_ids), len(run_ids)

@@ -18,7 +18,7 @@ def test_twenty_concurrent_duplicates_store_one_delivery(make_workflow, auth, mo
     make_workflow("shipment_created")
     sub = subscription_for(auth, "shipment_created")
     enqueued = []
-    monkeypatch.setattr("workflows.tasks.enqueue_delivery", enqueued.append)
+    monkeypatch.setattr("workflows.broker.enqueue_delivery", enqueued.append)
     payload = json.dumps(delivery_body("shipment_created"))
     header = {f"HTTP_{SECRET_HEADER.upper().replace('-', '_')}": sub.secret}
     statuses = []

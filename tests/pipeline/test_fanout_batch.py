@@ -33,7 +33,7 @@ def condition_workflows(make_workflow, count, condition=REGISTERED, start=0):
 def stored_delivery(auth, post_delivery, monkeypatch, hash_):
     """A delivery received and stored, not yet processed."""
     with monkeypatch.context() as m:
-        m.setattr("workflows.tasks.enqueue_delivery", lambda _id: None)
+        m.setattr("workflows.broker.enqueue_delivery", lambda _id: None)
         body = delivery_body("shipment_created")
         body["hash"] = hash_
         assert post_delivery(subscription_for(auth, "shipment_created"), body).status_code == 200
@@ -76,7 +76,7 @@ def test_a_run_that_stops_at_a_condition_is_never_a_task(
         config={"to": "[BigCommerce | Customer | email]", "subject": "Hi", "body": "Hello"},
     )
     handed_out = []
-    monkeypatch.setattr("workflows.runs.enqueue", handed_out.append)
+    monkeypatch.setattr("workflows.broker.enqueue_run", handed_out.append)
     # When the delivery is processed
     queries_to_process(stored_delivery(auth, post_delivery, monkeypatch, "h-small"))
     # Then the run was stored already stopped, with the condition's result, and never queued

@@ -128,7 +128,7 @@ def test_404_fails_without_retry(make_workflow, auth, post_delivery, store):
     delivery.refresh_from_db()
     assert delivery.status == "failed"
     assert "no longer exists" in delivery.last_error
-    assert delivery.next_attempt_at is None
+    assert delivery.next_attempt_at is None and delivery.leased_until is None
 
 
 def test_401_fails_and_marks_the_authentication(make_workflow, auth, post_delivery, store):
@@ -146,16 +146,16 @@ def test_worker_died_mid_delivery_sweeper_completes_it(
 ):
     # Given a delivery whose task never ran
     with monkeypatch.context() as m:
-        m.setattr("workflows.tasks.enqueue_delivery", lambda _id: None)
+        m.setattr("workflows.broker.enqueue_delivery", lambda _id: None)
         delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
     # ... and a worker that claimed it and died (status processing, lease running)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status="processing", attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5)
+        status="processing", attempts=1, leased_until=timezone.now() + timedelta(minutes=5)
     )
     # When the lease has not expired, the sweeper leaves it alone
     assert tasks.sweep()["deliveries"] == 0
     # When the lease expires, the sweeper re-enqueues it and it completes exactly once
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(leased_until=timezone.now())
     assert tasks.sweep()["deliveries"] == 1
     delivery.refresh_from_db()
     assert delivery.status == "processed"
@@ -186,7 +186,7 @@ def test_runs_beyond_the_inline_budget_go_to_other_workers(
     # Given no time to run anything inline, and three workflows that send an email
     settings.FANOUT_INLINE_SECONDS = 0
     handed_out = []
-    monkeypatch.setattr("workflows.runs.enqueue", handed_out.append)
+    monkeypatch.setattr("workflows.broker.enqueue_run", handed_out.append)
     for i in range(3):
         wf = make_workflow("shipment_created", name=f"wf{i}")
         Step.objects.create(workflow=wf, position=0, type="send_email", config=EMAIL)

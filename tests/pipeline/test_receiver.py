@@ -68,44 +68,62 @@ def test_oversized_body_is_413(sub, post_delivery):
 
 
 @pytest.mark.parametrize(
-    "mutate",
+    ("mutate", "reason"),
     [
-        lambda b: b.update(scope="store/cart/abandoned"),
-        lambda b: b.update(producer="stores/otherstore"),
-        lambda b: b["data"].update(orderId=-1),
-        lambda b: b["data"].update(id="twelve"),
-        lambda b: b.pop("hash"),
-        lambda b: b.pop("data"),
+        (lambda b: b.update(scope="store/cart/abandoned"), "does not match this subscription"),
+        (lambda b: b.update(producer="stores/otherstore"), "does not match this subscription"),
+        (lambda b: b["data"].update(orderId=-1), "positive integer"),
+        (lambda b: b["data"].update(id="twelve"), "positive integer"),
+        (lambda b: b.pop("hash"), "'hash'"),
+        (lambda b: b.pop("data"), "'data'"),
     ],
     ids=["wrong-scope", "wrong-store", "negative-order", "bad-shipment-id", "no-hash", "no-data"],
 )
-def test_wrong_shape_or_subscription_mismatch_is_400(sub, post_delivery, mutate):
+def test_an_authenticated_body_we_cannot_use_is_kept_as_unusable(
+    sub, post_delivery, mutate, reason, store
+):
+    # Given a delivery with the right secret whose body does not fit its subscription
     body = delivery_body("shipment_created")
     mutate(body)
+    # When it arrives
     response = post_delivery(sub, body)
-    assert response.status_code == 400
-    assert response.json()["error"]
-    assert not WebhookDelivery.objects.exists()
+    # Then it is answered 200 (a 4xx would have BigCommerce retry and deactivate the hook)
+    assert response.status_code == 200
+    # And it is kept, once, as unusable with the reason, and nothing is fetched or run
+    (kept,) = WebhookDelivery.objects.all()
+    assert kept.status == "unusable" and reason in kept.last_error
+    assert store.resource_calls() == []
+    assert post_delivery(sub, body).status_code == 200  # BigCommerce's retry: a duplicate
+    assert WebhookDelivery.objects.count() == 1
 
 
-def test_not_json_is_400(sub, post_delivery):
-    assert post_delivery(sub, None, raw="not json{").status_code == 400
+def test_not_json_is_kept_as_unusable(sub, post_delivery):
+    assert post_delivery(sub, None, raw="not json{").status_code == 200
+    assert WebhookDelivery.objects.get().last_error == "Unusable body: Body is not valid JSON."
 
 
 def test_secret_header_name_is_what_registration_sends():
     assert SECRET_HEADER == "X-Webhook-Secret"
 
 
-def test_non_utf8_body_is_400_not_500(sub, post_delivery):
+def test_non_utf8_body_is_kept_as_unusable_not_500(sub, post_delivery):
     raw = json.dumps(delivery_body("shipment_created")).encode("utf-16")
     response = post_delivery(sub, None, raw=raw)
-    assert response.status_code == 400
-    assert "UTF-8" in response.json()["error"]
+    assert response.status_code == 200
+    assert "UTF-8" in WebhookDelivery.objects.get(status="unusable").last_error
 
 
-def test_lone_surrogate_hash_is_400(sub, post_delivery):
+def test_lone_surrogate_hash_is_kept_as_unusable(sub, post_delivery):
     body = json.dumps(delivery_body("shipment_created")).replace('"hash": "', '"hash": "\\ud800')
-    assert post_delivery(sub, None, raw=body).status_code == 400
+    assert post_delivery(sub, None, raw=body).status_code == 200
+    assert "Unicode" in WebhookDelivery.objects.get(status="unusable").last_error
+
+
+def test_a_wrong_secret_is_still_refused_whatever_the_body(sub, post_delivery):
+    # Given a body we could not use, sent without the subscription's secret
+    response = post_delivery(sub, None, raw="not json{", secret="wrong")
+    # Then it is refused and nothing is kept: only an authenticated delivery is stored
+    assert response.status_code == 401
     assert not WebhookDelivery.objects.exists()
 
 

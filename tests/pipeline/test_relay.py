@@ -56,7 +56,7 @@ def test_each_due_delivery_is_handed_out_once_per_lease(client, auth, relay_mode
     one, two = deliveries.hand_out(50), deliveries.hand_out(50)
     # Then the first took the due ones, the second nothing, and their lease runs from now
     assert sorted(one) == [first.pk, second.pk] and two == []
-    lease_end = WebhookDelivery.objects.get(pk=first.pk).next_attempt_at
+    lease_end = WebhookDelivery.objects.get(pk=first.pk).leased_until
     assert lease_end > timezone.now() + timezone.timedelta(
         seconds=settings.DELIVERY_LEASE_SECONDS - 5
     )

@@ -1,4 +1,4 @@
-"""Workflows, runs, deliveries and initiators over the REST API (SPEC §10)."""
+"""Workflows, runs, deliveries and initiators over the REST API (the README's API section)."""
 
 import pytest
 

@@ -139,11 +139,9 @@ def to_cluster(monkeypatch, cluster_name):
 
 
 def _forget_broker() -> None:
-    from workflows import tasks
+    from workflows import broker
 
-    cached = getattr(tasks, "broker", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    broker.shared_broker.cache_clear()
 
 
 @pytest.fixture

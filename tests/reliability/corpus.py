@@ -12,7 +12,9 @@ A case file is JSON:
   (merged over ``X-Webhook-Secret: {secret}``; ``null`` removes one), ``content_length`` (a
   forged Content-Length; ``in_process_only: true`` as real HTTP servers refuse those first).
 - ``setup: "original"``: a valid delivery with the same hash is stored first (a replay).
-- ``expect_status``.
+- ``expect_status``, and ``stored: "unusable"`` for an authenticated body we can't use: it is
+  answered 200 and kept as one `unusable` delivery (a 4xx would make BigCommerce retry it and
+  then deactivate the hook).
 
 Anywhere in text: ``{store}``, ``{sub}``, ``{secret}``, ``{other_sub}``, ``{other_secret}``,
 ``{unknown}``, ``{sub_upper}``, ``{secret_prefix}``, ``{secret_swapcase}``; anywhere in a
@@ -76,6 +78,10 @@ class Case:
     @property
     def is_replay(self) -> bool:
         return self.spec.get("setup") == "original"
+
+    @property
+    def stored_unusable(self) -> bool:
+        return self.spec.get("stored") == "unusable"
 
     @property
     def in_process_only(self) -> bool:

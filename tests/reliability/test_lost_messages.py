@@ -58,7 +58,7 @@ def test_a_lost_relayed_task_is_handed_out_again_after_its_lease(
     assert run_due_deliveries() == 0
 
     # When the lease is over, the next poll hands it out again
-    WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    WebhookDelivery.objects.update(leased_until=timezone.now() - timedelta(seconds=1))
     assert run_due_deliveries() == 1
     # Then it is processed once, its run succeeds and its email is sent
     delivery.refresh_from_db()

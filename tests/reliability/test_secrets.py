@@ -35,7 +35,7 @@ MAX_OBJECTS_PER_ADMIN = 20
 
 def needles(*secrets: str, window: int = 10) -> set[str]:
     """Each secret, and every `window`-long piece of it: a partial leak counts too (the 4-char
-    hints the spec allows are shorter)."""
+    hints the rules allow are shorter)."""
     found = set()
     for secret in secrets:
         found |= {secret[i : i + window] for i in range(len(secret) - window + 1)}

@@ -27,7 +27,7 @@ def test_events_are_the_three_bigcommerce_events_in_order():
 def test_merge_codes_match_the_file_exactly(key, count):
     # given an event
     event = get_event(key)
-    # when comparing its codes with the product brief's list
+    # when comparing its codes with the list in merge_codes.json
     expected = CATALOG["events"][key]["merge_codes"]
     # then they are the same codes, in the same order, no more, no fewer
     assert len(event.merge_codes) == count

@@ -1,4 +1,4 @@
-"""Runs with real steps, driven by BigCommerce-shaped deliveries (SPEC §8)."""
+"""Runs with real steps, driven by BigCommerce-shaped deliveries."""
 
 import json
 import threading
@@ -90,7 +90,7 @@ def test_duplicated_run_task_never_emails_twice(
     # A duplicate task, and one after the lease "expired" with the run forced back to running
     assert engine.execute(run.pk).startswith("skipped")
     WorkflowRun.objects.filter(pk=run.pk).update(
-        status="running", resume_at=timezone.now(), next_position=0
+        status="running", leased_until=timezone.now(), next_position=0
     )
     engine.execute(run.pk)
     assert len(mailoutbox) == 1
@@ -105,7 +105,7 @@ def test_interrupted_email_is_reported_not_resent(
         workflow=wf,
         merge_data={"BigCommerce | Customer | email": "a@b.co"},
         status="running",
-        resume_at=timezone.now(),
+        leased_until=timezone.now(),
     )
     # A worker recorded the step, then died before finishing it
     StepResult.objects.create(run=run, position=0, type=EMAIL, status="running")
@@ -203,7 +203,8 @@ def test_send_once_guard_suppresses_a_second_shipment_of_the_same_order(
     post_delivery(subscription_for(auth, "shipment_created"), body)
     first, second = WorkflowRun.objects.order_by("pk")
     assert first.status == "succeeded"
-    assert second.status == "stopped" and "send-once" in second.error
+    assert (second.status, second.skip_reason) == ("skipped", "send_once")
+    assert "send-once" in second.error
     assert len(mailoutbox) == 1
 
 

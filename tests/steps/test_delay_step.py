@@ -51,7 +51,7 @@ def test_test_event_skips_the_delay():
     # when a delay runs in a test event
     outcome = delay.execute({"amount": 3, "unit": "days"}, make_ctx(is_test=True, now=NOW))
 
-    # then it succeeds at once (SPEC: delays shortened to zero)
+    # then it succeeds at once (delays shortened to zero)
     assert outcome == StepOutcome("succeeded", "Delay of 3 days skipped in a test event")
 
 

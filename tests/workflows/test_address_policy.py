@@ -166,7 +166,7 @@ def test_global_unicast_addresses_pass(address):
 
 
 def test_the_address_table_is_large_enough():
-    # The brief asks for at least 40 addresses, IPv4 and IPv6, forbidden and allowed.
+    # At least 40 addresses, IPv4 and IPv6, forbidden and allowed: a table worth trusting.
     addresses = [address for address, _ in FORBIDDEN] + ALLOWED
     versions = {ipaddress.ip_address(address).version for address in addresses}
     assert len(addresses) >= 40

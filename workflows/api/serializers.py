@@ -1,4 +1,4 @@
-"""Workflow API serializers: the shape of SPEC §10; validation delegates to the step rules."""
+"""Workflow API serializers (the README's API section); validation delegates to the step rules."""
 
 from __future__ import annotations
 
@@ -117,6 +117,7 @@ class RunSerializer(serializers.ModelSerializer):
             "id",
             "workflow",
             "status",
+            "skip_reason",
             "is_test",
             "merge_data",
             "steps",

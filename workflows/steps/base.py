@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,17 +18,9 @@ from django.utils import timezone
 
 from integrations.events import EVENTS
 from workflows.merge_codes import validate_text
+from workflows.states import StepStatus
 
 MAX_DETAIL_LENGTH = 2000  # a step log line, not a document
-
-
-class StepStatus(StrEnum):
-    """Outcome statuses; equal to the plain strings the engine stores."""
-
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    STOPPED = "stopped"  # a condition was false: the run ends, not as an error
-    WAITING = "waiting"  # a delay: the run resumes at ``resume_at``
 
 
 @dataclass(frozen=True)
@@ -49,12 +40,14 @@ class StepContext:
 class StepOutcome:
     """The result of executing one step; ``detail`` is shown in the run's step log."""
 
-    status: str  # a StepStatus value
+    status: str  # a StepStatus value (never RUNNING: that is a stored row's state only)
     detail: str  # human text, never secrets
     resume_at: datetime | None = None  # set exactly when status is "waiting"
 
     def __post_init__(self) -> None:
         status = StepStatus(self.status)  # ValueError for a typo: a bug, not a user error
+        if status is StepStatus.RUNNING:
+            raise ValueError("a step's outcome is where it ended, never 'running'")
         if (status is StepStatus.WAITING) != (self.resume_at is not None):
             raise ValueError("resume_at is required for 'waiting' and only for it")
         object.__setattr__(self, "status", status.value)

@@ -47,7 +47,7 @@ class DelayStep(StepKind):
         amount, unit = config["amount"], config["unit"]
         length = describe(amount, unit)
         if ctx.is_test:
-            # SPEC §8: test events shorten delays to zero.
+            # Test events shorten delays to zero: the tester sees the whole run at once.
             return StepOutcome(StepStatus.SUCCEEDED, f"Delay of {length} skipped in a test event")
         resume_at = ctx.now + amount * UNITS[unit]
         until = resume_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -234,7 +234,7 @@ def _body(method: str, template: str, headers: dict[str, str], merge_data: Any) 
     if not template.strip():
         if method == "GET":
             return None
-        # SPEC §8: the default body is the run's merge data as JSON.
+        # Without a body of its own, a request carries the run's merge data as JSON.
         if content_type is None:
             headers["Content-Type"] = "application/json"
         return json.dumps(dict(merge_data), ensure_ascii=False, default=str)

@@ -1,5 +1,5 @@
-"""The setup wizard, in the product brief's order: name → initiator (BigCommerce) → event →
-overview → authentication (existing or new) → save as a draft.
+"""The setup wizard: name → initiator (BigCommerce) → event → overview → authentication
+(existing or new) → save as a draft.
 
 State lives in the session until the workflow is saved; every step checks the earlier ones
 were done and sends the user back to the first one missing.

@@ -60,7 +60,9 @@ class RenderContext(StrEnum):
     # too (it would end the value); a value that starts a link attribute (href, src, ...) must
     # be an http(s), mailto or tel address or a relative one, and anything else
     # ("javascript:...") renders as ""; so does a value in a tag but outside any attribute's
-    # value. Store data can't turn a link into a script or add an attribute.
+    # value. Store data can't turn a link into a script or add an attribute. (send_email then
+    # sanitises the whole body, see workflows/email_html.py; a sanitiser can't tell a value
+    # from the template, so without these rules a value could still add a link it keeps.)
     HTML = "html"
     URL = "url"  # inside a URL: the value percent-encoded, "/", "&", "?" and spaces too
     # Email or HTTP header: control characters (CR, LF, ...) are removed from values and from

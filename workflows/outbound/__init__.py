@@ -2,6 +2,11 @@
 
 Use `send_request(..., policy=OutboundPolicy.from_settings())`; nothing else in the project
 should open outbound HTTP connections on behalf of users.
+
+Written on requests/urllib3 rather than on requests-hardened, which pins the connection to the
+address it checked but has no allowlist of hosts that may be private or use http, no response
+size cap and no overall deadline, and lets a few non-public ranges through (see
+docs/architecture.md, "Why the outbound guard is hand-written").
 """
 
 from .address_policy import (

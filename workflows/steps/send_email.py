@@ -4,6 +4,11 @@ Header safety: ``to`` and ``subject`` are rendered in the HEADER context (contro
 CR/LF included, removed from values and result), every rendered recipient must be one valid
 address, and a merge value can never add a recipient: each comma-separated item of ``to`` is
 one address, whatever its value contains.
+
+HTML bodies: values are inserted in one pass, each escaped for where it sits (see
+``merge_codes.RenderContext.HTML``), and the rendered body is then sanitised by
+``workflows.email_html`` (an nh3 allowlist); the plain-text alternative is made from that
+sanitised body.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.utils.html import strip_tags
 
+from workflows import email_html
 from workflows.merge_codes import RenderContext, normalize_code, render
 
 from .base import FieldErrors, StepContext, StepKind, StepOutcome, StepStatus, clean_text
@@ -109,11 +115,12 @@ def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | 
 def build_message(
     config: dict, merge_data: Any, recipients: list[str]
 ) -> EmailMessage | EmailMultiAlternatives:
-    """The email for ``recipients``; values are rendered once, for where they go."""
+    """The email for ``recipients``; values are rendered once, for where they go, and an HTML
+    body is sanitised after rendering."""
     subject = render(config["subject"], merge_data, context=RenderContext.HEADER)
     sender = settings.DEFAULT_FROM_EMAIL
     if config.get("format") == "html":
-        body = render(config["body"], merge_data, context=RenderContext.HTML)
+        body = email_html.sanitize(render(config["body"], merge_data, context=RenderContext.HTML))
         message = EmailMultiAlternatives(subject, text_alternative(body), sender, recipients)
         message.attach_alternative(body, "text/html")
         return message

@@ -6,7 +6,7 @@ should open outbound HTTP connections on behalf of users.
 Written on requests/urllib3 rather than on requests-hardened, which pins the connection to the
 address it checked but has no allowlist of hosts that may be private or use http, no response
 size cap and no overall deadline, and lets a few non-public ranges through (see
-docs/architecture.md, "Why the outbound guard is hand-written").
+docs/architecture.md, "Hand-written infrastructure, and why").
 """
 
 from .address_policy import (

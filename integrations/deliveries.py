@@ -125,7 +125,8 @@ def mark_processed(delivery: WebhookDelivery, note: str = "") -> None:
         processed_at=timezone.now(),
         next_attempt_at=None,
         leased_until=None,
-        last_error=note,
+        last_error="",
+        note=note,
     )
 
 

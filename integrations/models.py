@@ -166,7 +166,12 @@ class WebhookDelivery(models.Model):
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
     )
     attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(
+        blank=True, help_text="Why the last attempt failed, or why the body is unusable."
+    )
+    note = models.TextField(
+        blank=True, help_text="What processing found that is not an error (no workflow listened)."
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="When a received delivery is due: new, or its retry time."

@@ -71,6 +71,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "status",
             "attempts",
             "last_error",
+            "note",
             "received_at",
             "processed_at",
         ]

@@ -4,10 +4,14 @@ from django.db import migrations, models
 
 
 def lease_in_its_own_column(apps, schema_editor):
-    """A processing delivery kept its lease in next_attempt_at."""
+    """A processing delivery kept its lease in next_attempt_at; a processed one its note in
+    last_error."""
     Delivery = apps.get_model("integrations", "WebhookDelivery")
     Delivery.objects.filter(status="processing").update(
         leased_until=models.F("next_attempt_at"), next_attempt_at=None
+    )
+    Delivery.objects.filter(status="processed").exclude(last_error="").update(
+        note=models.F("last_error"), last_error=""
     )
 
 
@@ -41,6 +45,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='webhookdelivery',
             index=models.Index(condition=models.Q(('leased_until__isnull', False)), fields=['leased_until'], name='delivery_lease_idx'),
+        ),
+        migrations.AddField(
+            model_name='webhookdelivery',
+            name='note',
+            field=models.TextField(blank=True, help_text='What processing found that is not an error (no workflow listened).'),
+        ),
+        migrations.AlterField(
+            model_name='webhookdelivery',
+            name='last_error',
+            field=models.TextField(blank=True, help_text='Why the last attempt failed, or why the body is unusable.'),
         ),
         migrations.RunPython(lease_in_its_own_column, back),
     ]

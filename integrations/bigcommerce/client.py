@@ -39,6 +39,8 @@ DEFAULT_BASE_URL = "https://api.bigcommerce.com"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_JITTER_SECONDS = 0.25
 MAX_HOOK_PAGES = 100  # a safety net should a server keep announcing more pages
+PRODUCTS_PER_PAGE = 250  # the most v2 lists return at once
+MAX_PRODUCT_PAGES = 40  # 10,000 line items: a safety net against a server that never ends
 HOOK_FIELDS = frozenset({"scope", "destination", "is_active", "headers"})  # webhook_Put schema
 STORE_HASH_RE = re.compile(r"[a-z0-9]{1,64}")
 TOKEN_RE = re.compile(r"[\x21-\x7e]{1,512}")  # printable ASCII: it is sent as a header value
@@ -229,6 +231,32 @@ class BigCommerceClient:
         if not data:
             raise NotFound(f"BigCommerce has no {what}; it may have been deleted.", status_code=200)
         return self._object(data[0], what)
+
+    def get_shipment(self, order_id: int | str, shipment_id: int | str) -> dict:
+        """``GET /v2/orders/{order_id}/shipments/{shipment_id}``: one shipment of an order."""
+        order_id = _positive_int(order_id, "order_id")
+        shipment_id = _positive_int(shipment_id, "shipment_id")
+        what = f"shipment {shipment_id} of order {order_id}"
+        path = f"/v2/orders/{order_id}/shipments/{shipment_id}"
+        return self._object(self._call("GET", path, what), what)
+
+    def get_order_products(self, order_id: int | str) -> list[dict]:
+        """``GET /v2/orders/{id}/products``: the order's line items, every page of
+        ``limit=250`` (an empty reply or a short page is the last)."""
+        order_id = _positive_int(order_id, "order_id")
+        what = f"the products of order {order_id}"
+        products: list[dict] = []
+        for page in range(1, MAX_PRODUCT_PAGES + 1):
+            params = {"limit": PRODUCTS_PER_PAGE, "page": page}
+            body = self._call("GET", f"/v2/orders/{order_id}/products", what, params=params)
+            if body is None:  # 204: no (more) products
+                break
+            if not isinstance(body, list):
+                raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
+            products.extend(self._object(item, what) for item in body)
+            if len(body) < PRODUCTS_PER_PAGE:
+                break
+        return products
 
     # --- our webhooks (the only writes) -----------------------------------------------------
 

@@ -7,11 +7,13 @@ directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from integrations import store_settings
 from integrations.bigcommerce import errors
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.models import BigCommerceAuthentication, VerificationStatus
@@ -43,6 +45,7 @@ class AuthenticationInUse(Exception):
 @dataclass(frozen=True)
 class StoreInfo:
     name: str
+    store: dict = dataclass_field(default_factory=dict, compare=False)  # the /v2/store reply
 
 
 def client_for(auth: BigCommerceAuthentication, **kwargs) -> BigCommerceClient:
@@ -85,7 +88,7 @@ def verify_credentials(store_hash: str, access_token: str) -> StoreInfo:
         ) from None
     except errors.BigCommerceError as exc:
         raise VerificationFailed(f"BigCommerce answered unexpectedly: {exc.message}") from None
-    return StoreInfo(name=str(store.get("name") or ""))
+    return StoreInfo(name=str(store.get("name") or ""), store=store)
 
 
 def mark_verified(auth: BigCommerceAuthentication, info: StoreInfo) -> None:
@@ -93,6 +96,8 @@ def mark_verified(auth: BigCommerceAuthentication, info: StoreInfo) -> None:
     auth.status_detail = ""
     auth.store_name = info.name[:255]
     auth.last_verified_at = timezone.now()
+    if info.store:
+        store_settings.remember(auth, info.store)
 
 
 def create_authentication(*, account, created_by, name, store_hash, client_id, access_token):
@@ -146,7 +151,16 @@ def reverify(auth: BigCommerceAuthentication) -> BigCommerceAuthentication:
         auth.status_detail = exc.message
     else:
         mark_verified(auth, info)
-    auth.save(update_fields=["status", "status_detail", "store_name", "last_verified_at"])
+    auth.save(
+        update_fields=[
+            "status",
+            "status_detail",
+            "store_name",
+            "last_verified_at",
+            "store_settings",
+            "store_settings_fetched_at",
+        ]
+    )
     return auth
 
 

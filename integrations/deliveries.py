@@ -12,6 +12,7 @@ come back later with exponential backoff; refusals (401/403) and missing resourc
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import authentications
+from integrations import authentications, store_settings
 from integrations.bigcommerce import errors
 from integrations.bigcommerce.client import kept_alive_session
 from integrations.events import get_event
@@ -108,15 +109,19 @@ def payload_of(delivery: WebhookDelivery) -> DeliveryPayload:
     )
 
 
-def fetch(delivery: WebhookDelivery) -> tuple[Resources, dict, dict]:
-    """The event's resources from BigCommerce (the minimum calls, once per delivery), its merge
-    data and send-once subject keys."""
+def fetch(delivery: WebhookDelivery, codes: Iterable[str] = ()) -> tuple[Resources, dict, dict]:
+    """The event's resources from BigCommerce (the minimum calls, once per delivery), plus
+    those the extra codes among ``codes`` (the codes the listening workflows use) need; its
+    merge data and send-once subject keys."""
     payload = payload_of(delivery)
     auth = delivery.subscription.authentication
     with authentications.client_for(auth, session=kept_alive_session()) as client:
-        resources = fetch_resources(client, payload)
+        resources = fetch_resources(
+            client, payload, codes, store=lambda: store_settings.load(auth, client)
+        )
     event_key = delivery.subscription.event
-    return resources, build_merge_data(event_key, resources), subject_keys(event_key, resources)
+    merge_data = build_merge_data(event_key, resources, codes)
+    return resources, merge_data, subject_keys(event_key, resources)
 
 
 def mark_processed(delivery: WebhookDelivery, note: str = "") -> None:

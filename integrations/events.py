@@ -1,7 +1,9 @@
 """The BigCommerce event catalog: which store events can start a workflow, and their merge codes.
 
-The merge-code lists come verbatim from ``merge_codes.json`` (the lists the product
-advertises, order kept); this module only adds the human descriptions and the Django choices.
+Each event's codes start with the lists of ``merge_codes.json``, verbatim (the lists the product
+advertises, order kept); the codes of ``merge_codes_more.json`` follow, in their groups
+(shipment, order products, cart items, store), each saying which resources it needs. This
+module only loads the data and adds the human descriptions and the Django choices.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from pathlib import Path
 from django.db import models
 
 MERGE_CODES_FILE = Path(__file__).with_name("merge_codes.json")
+MORE_CODES_FILE = Path(__file__).with_name("merge_codes_more.json")
 
 # Every merge code starts with this segment; segments are joined by MERGE_CODE_SEPARATOR.
 MERGE_CODE_PREFIX = "BigCommerce"
 MERGE_CODE_SEPARATOR = " | "
+# The resources every delivery of an event fetches anyway, by the brief's code segment.
+BASE_RESOURCES = {"Cart": "cart", "Order": "order", "Customer": "customer"}
 
 
 class EventKey(models.TextChoices):
@@ -35,7 +40,24 @@ class Event:
     name: str
     scope: str  # BigCommerce webhook scope, e.g. "store/cart/abandoned"
     description: str
-    merge_codes: tuple[str, ...]
+    merge_codes: tuple[str, ...]  # the brief's codes, then the extra groups' codes
+    brief_codes: tuple[str, ...] = ()  # merge_codes.json's list, verbatim
+
+    @property
+    def extra_codes(self) -> tuple[str, ...]:
+        return self.merge_codes[len(self.brief_codes) :]
+
+
+@dataclass(frozen=True)
+class ExtraCode:
+    """A code beyond the brief's: where its value comes from and what must be fetched for it."""
+
+    code: str
+    label: str
+    group: str  # the group's title, e.g. "Shipment"
+    resources: frozenset[str]  # e.g. {"shipment", "order_products"}
+    path: tuple[str, ...] = ()  # keys into the group's (first) resource
+    value: str = ""  # or the name of a rule in integrations/merge_data.py
 
 
 _DESCRIPTIONS = {
@@ -52,6 +74,38 @@ _DESCRIPTIONS = {
 }
 
 
+def _load_extra_codes() -> tuple[dict[str, ExtraCode], dict[str, tuple[str, ...]]]:
+    """The extra codes by name, and each event's extra codes in order."""
+    raw = json.loads(MORE_CODES_FILE.read_text(encoding="utf-8"))
+    codes: dict[str, ExtraCode] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for key, group in raw["groups"].items():
+        names = []
+        for item in group["codes"]:
+            if ("path" in item) == ("value" in item):
+                raise RuntimeError(f"{item['code']!r}: give exactly one of 'path' or 'value'")
+            if "path" in item and len(item.get("resources", group["resources"])) != 1:
+                raise RuntimeError(f"{item['code']!r}: a path reads exactly one resource")
+            codes[item["code"]] = ExtraCode(
+                code=item["code"],
+                label=item["label"],
+                group=group["title"],
+                resources=frozenset(item.get("resources", group["resources"])),
+                path=tuple(item.get("path", ())),
+                value=item.get("value", ""),
+            )
+            names.append(item["code"])
+        groups[key] = tuple(names)
+    by_event = {
+        event: tuple(code for group in group_keys for code in groups[group])
+        for event, group_keys in raw["events"].items()
+    }
+    return codes, by_event
+
+
+EXTRA_CODES, _EXTRA_BY_EVENT = _load_extra_codes()
+
+
 def _load_events() -> dict[str, Event]:
     raw = json.loads(MERGE_CODES_FILE.read_text(encoding="utf-8"))["events"]
     # Fail at import rather than later with a half-working catalog.
@@ -63,12 +117,17 @@ def _load_events() -> dict[str, Event]:
     for key, item in raw.items():
         if item["name"] != EventKey(key).label:
             raise RuntimeError(f"Event {key!r}: name differs between EventKey and JSON file")
+        brief = tuple(item["merge_codes"])
+        extra = _EXTRA_BY_EVENT.get(key, ())
+        if set(brief) & set(extra):
+            raise RuntimeError(f"Event {key!r}: an extra code repeats one of the brief's")
         events[key] = Event(
             key=key,
             name=item["name"],
             scope=item["scope"],
             description=_DESCRIPTIONS[key],
-            merge_codes=tuple(item["merge_codes"]),
+            merge_codes=brief + extra,
+            brief_codes=brief,
         )
     return events
 
@@ -91,3 +150,32 @@ def get_event(key: str) -> Event:
 def event_for_scope(scope: str) -> Event | None:
     """The event BigCommerce announces with this webhook scope, or ``None`` for other scopes."""
     return _BY_SCOPE.get(scope)
+
+
+def code_label(code: str) -> str:
+    """A friendly name for a code: its own for the extra codes, else made from the segments
+    (``BigCommerce | Order | billing_address | email`` -> "Order billing address email")."""
+    extra = EXTRA_CODES.get(code)
+    if extra is not None:
+        return extra.label
+    segments = code.split(MERGE_CODE_SEPARATOR)[1:]
+    return " ".join(segment.replace("_", " ") for segment in segments)
+
+
+def code_prefixes() -> tuple[str, ...]:
+    """The first segments the catalog's codes use: "BigCommerce", then "Store"."""
+    seen = (
+        code.split(MERGE_CODE_SEPARATOR, 1)[0] for e in EVENTS.values() for code in e.merge_codes
+    )
+    return tuple(dict.fromkeys(seen))
+
+
+def resources_for(event_key: str, codes) -> frozenset[str]:
+    """The resources beyond the event's own (cart/order/customer) that ``codes`` need: codes the
+    event does not offer, and the brief's, need nothing more."""
+    offered = set(get_event(event_key).extra_codes)
+    needed: set[str] = set()
+    for code in codes:
+        if code in offered:
+            needed |= EXTRA_CODES[code].resources
+    return frozenset(needed - set(BASE_RESOURCES.values()))

@@ -9,15 +9,29 @@ cart_abandoned     v3 cart ``data.id``          v2 customer ``cart.customer_id``
 cart_converted     v2 order ``data.orderId``    v2 customer ``order.customer_id``
 shipment_created   v2 order ``data.orderId``    v3 customer ``order.customer_id``
 =================  ===========================  ==================================
+
+The extra codes (``merge_codes_more.json``) cost a call only when a listening workflow uses
+them: the caller passes the codes used, and each resource they need is fetched once —
+the shipment (``GET /v2/orders/{o}/shipments/{s}``), the order's products (every page of
+``GET /v2/orders/{o}/products?limit=250``) and the store's settings (``/v2/store``, cached per
+authentication by the caller).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from integrations.events import MERGE_CODE_SEPARATOR, EventKey, get_event
+from integrations.events import (
+    EXTRA_CODES,
+    MERGE_CODE_SEPARATOR,
+    EventKey,
+    get_event,
+    resources_for,
+)
 from integrations.payloads import DeliveryPayload
 
 JSONValue = Any  # str | int | float | bool | list | dict | None, as found in BigCommerce's JSON
@@ -34,6 +48,12 @@ class ResourceClient(Protocol):
 
     def get_customer_v3(self, customer_id: int) -> dict | None: ...
 
+    def get_shipment(self, order_id: int, shipment_id: int) -> dict: ...
+
+    def get_order_products(self, order_id: int) -> list[dict]: ...
+
+    def get_store(self) -> dict: ...
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -42,10 +62,34 @@ class Resources:
     cart: dict | None = None
     order: dict | None = None
     customer: dict | None = None
+    shipment: dict | None = None
+    order_products: list | None = None
+    store: dict | None = None
 
 
-def fetch_resources(client: ResourceClient, payload: DeliveryPayload) -> Resources:
-    """Fetch what ``payload``'s event needs with the fewest calls; client errors propagate."""
+def fetch_resources(
+    client: ResourceClient,
+    payload: DeliveryPayload,
+    codes: Iterable[str] = (),
+    *,
+    store: Callable[[], dict] | None = None,
+) -> Resources:
+    """Fetch what ``payload``'s event needs with the fewest calls, plus the resources the extra
+    codes among ``codes`` need (each once); ``store`` loads the store's settings (by default
+    ``client.get_store()``). Client errors propagate."""
+    resources = _fetch_event_resources(client, payload)
+    extra = resources_for(payload.event_key, codes)
+    more: dict[str, Any] = {}
+    if "shipment" in extra and payload.shipment_id and payload.order_id:
+        more["shipment"] = client.get_shipment(payload.order_id, payload.shipment_id)
+    if "order_products" in extra and payload.order_id:
+        more["order_products"] = client.get_order_products(payload.order_id)
+    if "store" in extra:
+        more["store"] = store() if store is not None else client.get_store()
+    return dataclasses.replace(resources, **more) if more else resources
+
+
+def _fetch_event_resources(client: ResourceClient, payload: DeliveryPayload) -> Resources:
     key = payload.event_key
     if key == EventKey.CART_ABANDONED:
         cart = client.get_cart(payload.cart_id)
@@ -66,9 +110,18 @@ def fetch_resources(client: ResourceClient, payload: DeliveryPayload) -> Resourc
     raise ValueError(f"No fetch plan for event {key!r}")
 
 
-def build_merge_data(event_key: str, resources: Resources) -> dict[str, JSONValue]:
-    """Map every merge code of the event, in order, to its value (``None`` when absent)."""
-    return {code: resolve_code(code, resources) for code in get_event(event_key).merge_codes}
+def build_merge_data(
+    event_key: str, resources: Resources, codes: Iterable[str] = ()
+) -> dict[str, JSONValue]:
+    """Map every brief code of the event, and the event's extra codes among ``codes``, in the
+    event's order, to its value (``None`` when absent). ``codes=ALL`` maps every code."""
+    event = get_event(event_key)
+    wanted = set(event.extra_codes) if codes is ALL else set(codes)
+    names = event.brief_codes + tuple(code for code in event.extra_codes if code in wanted)
+    return {code: resolve_code(code, resources) for code in names}
+
+
+ALL: Any = object()  # build_merge_data(..., codes=ALL): every code, extra ones included
 
 
 def in_event_order(event_key: str, merge_data: dict[str, JSONValue]) -> dict[str, JSONValue]:
@@ -79,9 +132,18 @@ def in_event_order(event_key: str, merge_data: dict[str, JSONValue]) -> dict[str
 
 def resolve_code(code: str, resources: Resources) -> JSONValue:
     """The value at ``code``'s path, e.g. ``BigCommerce | Cart | currency | code`` ->
-    ``cart["currency"]["code"]``; ``None`` if the resource or any key is missing."""
-    _prefix, resource_name, *path = code.split(MERGE_CODE_SEPARATOR)
-    value: Any = _RESOURCE_GETTERS[resource_name](resources)
+    ``cart["currency"]["code"]``; ``None`` if the resource or any key is missing. An extra
+    code's value is at its own path in its resource, or made by its rule."""
+    extra = EXTRA_CODES.get(code)
+    if extra is not None and extra.value:
+        return _VALUE_RULES[extra.value](resources)
+    if extra is not None:
+        (resource_name,) = extra.resources  # a path code reads one resource
+        value: Any = getattr(resources, resource_name)
+        path = list(extra.path)
+    else:
+        _prefix, resource_name, *path = code.split(MERGE_CODE_SEPARATOR)
+        value = _RESOURCE_GETTERS[resource_name](resources)
     for key in path:
         if not isinstance(value, dict) or key not in value:
             return None
@@ -95,6 +157,117 @@ _RESOURCE_GETTERS = {
     "Order": lambda resources: resources.order,
     "Customer": lambda resources: resources.customer,
 }
+
+# The cart page: BigCommerce documents no link that reopens an abandoned cart from the
+# webhook's token (README, "Merge codes"), so the recovery link opens the store's cart.
+CART_PAGE = "/cart.php"
+_CART_ITEM_KINDS = ("physical_items", "digital_items", "custom_items")
+
+
+def _tracking_link(resources: Resources) -> JSONValue:
+    shipment = resources.shipment if isinstance(resources.shipment, dict) else {}
+    return shipment.get("tracking_link") or shipment.get("generated_tracking_link") or None
+
+
+def _order_products(resources: Resources) -> JSONValue:
+    if not isinstance(resources.order_products, list):
+        return None
+    return [
+        {
+            "name": item.get("name"),
+            "sku": item.get("sku"),
+            "quantity": item.get("quantity"),
+            "price": item.get("price_inc_tax"),
+            "total": item.get("total_inc_tax"),
+            "product_id": item.get("product_id"),
+        }
+        for item in resources.order_products
+        if isinstance(item, dict)
+    ]
+
+
+def _shipment_items(resources: Resources) -> JSONValue:
+    """The shipment's items with their names and SKUs from the order's products."""
+    shipment = resources.shipment if isinstance(resources.shipment, dict) else {}
+    items = shipment.get("items")
+    if not isinstance(items, list):
+        return None
+    products = {
+        item.get("id"): item
+        for item in resources.order_products or []
+        if isinstance(item, dict) and item.get("id") is not None
+    }
+    shipped = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        product = products.get(item.get("order_product_id"), {})
+        shipped.append(
+            {
+                "name": product.get("name"),
+                "sku": product.get("sku"),
+                "quantity": item.get("quantity"),
+                "product_id": item.get("product_id") or product.get("product_id"),
+            }
+        )
+    return shipped
+
+
+def _cart_line_items(resources: Resources) -> JSONValue:
+    cart = resources.cart if isinstance(resources.cart, dict) else None
+    line_items = cart.get("line_items") if cart else None
+    if not isinstance(line_items, dict):
+        return None
+    items = []
+    for kind in _CART_ITEM_KINDS:
+        for item in line_items.get(kind) or []:
+            if isinstance(item, dict):
+                items.append(
+                    {
+                        "name": item.get("name"),
+                        "sku": item.get("sku"),
+                        "quantity": item.get("quantity"),
+                        "price": item.get("sale_price", item.get("list_price")),
+                        "total": item.get("extended_sale_price", item.get("extended_list_price")),
+                        "product_id": item.get("product_id"),
+                        "url": item.get("url"),
+                        "image_url": item.get("image_url"),
+                    }
+                )
+    for card in line_items.get("gift_certificates") or []:
+        if isinstance(card, dict):
+            amount = card.get("amount")
+            items.append(
+                {
+                    "name": card.get("name"),
+                    "sku": None,
+                    "quantity": card.get("quantity", 1),
+                    "price": amount,
+                    "total": amount,
+                    "product_id": None,
+                }
+            )
+    return items
+
+
+def _cart_recovery_url(resources: Resources) -> JSONValue:
+    store = resources.store if isinstance(resources.store, dict) else {}
+    base = store.get("secure_url") or (f"https://{store['domain']}" if store.get("domain") else "")
+    if not isinstance(base, str) or not base:
+        return None
+    return base.rstrip("/") + CART_PAGE
+
+
+_VALUE_RULES: dict[str, Callable[[Resources], JSONValue]] = {
+    "tracking_link": _tracking_link,
+    "order_products": _order_products,
+    "shipment_items": _shipment_items,
+    "cart_line_items": _cart_line_items,
+    "cart_recovery_url": _cart_recovery_url,
+}
+_missing_rules = {code.value for code in EXTRA_CODES.values() if code.value} - set(_VALUE_RULES)
+if _missing_rules:  # fail at import rather than with a half-working catalog
+    raise RuntimeError(f"merge_codes_more.json names unknown value rules: {_missing_rules}")
 
 
 def subject_keys(event_key: str, resources: Resources) -> dict[str, str | None]:

@@ -58,6 +58,15 @@ class BigCommerceAuthentication(models.Model):
     store_name = models.CharField(
         max_length=255, blank=True, help_text="The store's name, as BigCommerce reports it."
     )
+    store_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The store's name, address, time zone, language and currency from /v2/store, "
+        "kept for a day (the Store merge codes).",
+    )
+    store_settings_fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the store's settings were last read."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,7 +34,7 @@ def test_shipment_created_end_to_end(make_workflow, auth, post_delivery, store):
     assert delivery.status == "processed" and delivery.attempts == 1
     run = WorkflowRun.objects.get()
     assert run.status == "succeeded"  # no steps: the run just records its merge data
-    codes = get_event("shipment_created").merge_codes
+    codes = get_event("shipment_created").brief_codes
     assert set(run.merge_data) == set(codes) and len(run.merge_data) == 104
     assert run.merge_data["BigCommerce | Order | id"] == 251
     assert run.merge_data["BigCommerce | Order | billing_address | city"] == "Austin"

@@ -43,7 +43,8 @@ def test_initiators_list_events(api_client, member):
 def test_merge_codes_per_event(api_client, member, event, count):
     api_client.force_authenticate(member)
     data = api_client.get(f"/api/v1/initiators/bigcommerce/events/{event}/merge-codes/").json()
-    assert data["event"] == event and len(data["merge_codes"]) == count
+    assert data["event"] == event
+    assert data["merge_codes"][:count] == list(get_event(event).brief_codes)
 
 
 def test_unknown_event_merge_codes_is_404(api_client, member):
@@ -118,7 +119,7 @@ def test_runs_and_deliveries_read_back(
     assert run["status"] == "succeeded" and run["is_test"] is False
     assert run["merge_data"]["BigCommerce | Order | id"] == 251
     # In the event's order, whatever the database did to the JSON keys
-    assert list(run["merge_data"]) == list(get_event("shipment_created").merge_codes)
+    assert list(run["merge_data"]) == list(get_event("shipment_created").brief_codes)
     deliveries = api_client.get("/api/v1/bigcommerce/deliveries/").json()
     assert deliveries["count"] == 1
     d = deliveries["results"][0]

@@ -29,15 +29,17 @@ def test_merge_codes_match_the_file_exactly(key, count):
     event = get_event(key)
     # when comparing its codes with the list in merge_codes.json
     expected = CATALOG["events"][key]["merge_codes"]
-    # then they are the same codes, in the same order, no more, no fewer
-    assert len(event.merge_codes) == count
-    assert event.merge_codes == tuple(expected)
-    assert len(set(event.merge_codes)) == count
+    # then the brief's are the same codes, in the same order, no more, no fewer, and they
+    # come first in the event's list (the extra groups follow them)
+    assert len(event.brief_codes) == count
+    assert event.brief_codes == tuple(expected)
+    assert event.merge_codes[:count] == tuple(expected)
+    assert len(set(event.merge_codes)) == len(event.merge_codes)
 
 
 def test_every_code_names_a_known_resource():
-    # given all codes of all events
-    codes = [code for event in EVENTS.values() for code in event.merge_codes]
+    # given all the brief's codes of all events
+    codes = [code for event in EVENTS.values() for code in event.brief_codes]
     # when splitting them into segments
     parts = [code.split(" | ") for code in codes]
     # then each is "BigCommerce | <Cart|Order|Customer> | key[ | key]"

@@ -245,7 +245,7 @@ def test_merge_data_has_exactly_the_event_codes_in_order(event_key, resources):
     # when building the merge data
     data = build_merge_data(event_key, resources)
     # then every code is a key exactly once, in the event's order, and it is valid JSON
-    assert list(data) == list(get_event(event_key).merge_codes)
+    assert list(data) == list(get_event(event_key).brief_codes)
     assert json.loads(json.dumps(data)) == data
 
 

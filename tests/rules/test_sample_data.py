@@ -30,7 +30,7 @@ def test_every_merge_code_is_present_in_the_sample(event_key):
     # given the sample resources of an event
     resources = sample_resources(event_key)
     # when looking up each of its merge codes
-    missing = [code for code in get_event(event_key).merge_codes if not has_path(resources, code)]
+    missing = [code for code in get_event(event_key).brief_codes if not has_path(resources, code)]
     # then every code's key exists, so a test event shows every field
     assert missing == []
 

@@ -24,7 +24,7 @@ from django.core.validators import validate_email
 from django.utils.html import strip_tags
 
 from workflows import email_html
-from workflows.merge_codes import RenderContext, normalize_code, render
+from workflows.merge_codes import RenderContext, first_recipient, is_recipient, render
 
 from .base import FieldErrors, StepContext, StepKind, StepOutcome, StepStatus, clean_text
 
@@ -94,7 +94,7 @@ def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | 
     """The rendered addresses of ``to``, or a problem naming the template item at fault."""
     recipients: list[str] = []
     for item in _items(template):
-        address = render(item, merge_data, context=RenderContext.HEADER).strip()
+        address = first_recipient(item, merge_data)
         if not address:
             guest = " (guest customer?)" if "Customer" in item else ""
             return [], f"The recipient '{item}' rendered empty{guest}."
@@ -144,7 +144,7 @@ def _recipient_template_problems(template: str) -> list[str]:
     for item in _items(template):
         if not item:
             problems.append("has an empty recipient (check the commas).")
-        elif normalize_code(item) is None:
+        elif not is_recipient(item):
             try:
                 validate_email(item)
             except ValidationError:

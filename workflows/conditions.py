@@ -6,11 +6,15 @@ Comparison rules (decided here, documented for users):
 
 - A value is *numeric* when it is a JSON number (not a boolean) or a string holding a plain
   decimal number (``"69.8400"``, ``"-3"``, ``".5"``; no exponents, no thousands separators).
+- A value is a *date* when it is an RFC-2822 date (BigCommerce's v2: ``Tue, 20 Nov 2012
+  00:00:00 +0000``) or an ISO-8601 one (v3's ``2019-06-25T17:11:12Z``, or a plain
+  ``2024-05-01``); a time without an offset, and a plain date, are taken as UTC.
 - ``equals`` / ``not_equals``: numeric when both sides are numeric (``"69.8400"`` equals ``69.84``),
-  otherwise case-sensitive equality of the value's text (as rendered: ``true``, ``[1,2]``, "").
-- ``gt`` / ``gte`` / ``lt`` / ``lte``: numeric when both sides are numeric, otherwise a plain
-  string comparison of the texts (right for ISO dates, not for words); an empty value is never
-  greater or smaller than anything.
+  as instants when both are dates, otherwise case-sensitive equality of the value's text (as
+  rendered: ``true``, ``[1,2]``, "").
+- ``gt`` / ``gte`` / ``lt`` / ``lte``: the rule's value must be a number or a date (refused on
+  save otherwise); numeric when both sides are numeric, by time when both are dates; a value of
+  the other kind, or an empty one, is never greater or smaller than anything.
 - ``contains`` / ``not_contains``: on a list, membership (with ``equals``); on an object, a key; on
   anything else, a substring of its text. Nothing (null) contains nothing.
 - ``is_empty`` / ``is_not_empty``: empty is null, "", [] and {}.
@@ -27,8 +31,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR, get_event
-from workflows.merge_codes import format_value, normalize_code, unknown_codes_error
+from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR
+from workflows.dates import as_instant, parse_date
+from workflows.merge_codes import (
+    format_value,
+    normalize_code,
+    offered_codes,
+    unknown_codes_error,
+)
 
 OPERATORS: dict[str, str] = {
     "equals": "equals",
@@ -43,6 +53,7 @@ OPERATORS: dict[str, str] = {
     "is_not_empty": "is not empty",
 }
 VALUELESS_OPERATORS = frozenset({"is_empty", "is_not_empty"})
+ORDERED_OPERATORS = frozenset({"gt", "gte", "lt", "lte"})
 MATCH_MODES: dict[str, str] = {"all": "all rules match", "any": "any rule matches"}
 MAX_RULES = 20
 MAX_VALUE_LENGTH = 1000
@@ -104,7 +115,7 @@ def _clean_rule(
                 "not a merge code; write it like [BigCommerce | Order | total_inc_tax].",
             )
         )
-    elif code not in get_event(event_key).merge_codes:
+    elif code not in offered_codes(event_key):
         for message in unknown_codes_error([code], event_key).messages:
             errors.append(_error(f"{where}.merge_code", message))
 
@@ -129,6 +140,14 @@ def _clean_rule(
         errors.append(_error(f"{where}.value", f"required for operator '{operator}'."))
     elif len(text) > MAX_VALUE_LENGTH:
         errors.append(_error(f"{where}.value", f"at most {MAX_VALUE_LENGTH} characters."))
+    elif operator in ORDERED_OPERATORS and _number(text) is None and parse_date(text) is None:
+        errors.append(
+            _error(
+                f"{where}.value",
+                f"'{OPERATORS[operator]}' compares numbers or dates; write a number (50, 69.84) "
+                "or a date (2024-05-01, 2024-05-01T09:00:00Z or Tue, 20 Nov 2012 00:00:00 +0000).",
+            )
+        )
     return {"merge_code": code or "", "operator": operator, "value": text}
 
 
@@ -174,8 +193,16 @@ def _number(value: Any) -> Decimal | None:
     return None
 
 
+def _date(value: Any):
+    moment = parse_date(value)
+    return as_instant(moment) if moment is not None else None
+
+
 def _equals(actual: Any, expected: str) -> bool:
     left, right = _number(actual), _number(expected)
+    if left is not None and right is not None:
+        return left == right
+    left, right = _date(actual), _date(expected)
     if left is not None and right is not None:
         return left == right
     return format_value(actual) == expected
@@ -192,11 +219,17 @@ def _contains(actual: Any, expected: str) -> bool:
 
 
 def _compare(actual: Any, expected: str) -> int | None:
-    """-1, 0 or 1 comparing actual with expected; ``None`` when actual is empty."""
+    """-1, 0 or 1 comparing actual with expected; ``None`` when actual is empty or of another
+    kind (a word against a number or a date)."""
     if actual is None or actual == "":
         return None
     left, right = _number(actual), _number(expected)
     if left is None or right is None:
+        left, right = _date(actual), _date(expected)
+    if left is None or right is None:
+        if _number(expected) is not None or _date(expected) is not None:
+            return None
+        # A value saved before numbers-or-dates was the rule: compared as text, as then.
         left, right = format_value(actual), expected
     return (left > right) - (left < right)
 

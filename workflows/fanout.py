@@ -1,14 +1,19 @@
 """One delivery → runs of every active workflow listening to it, from a single fetch.
 
-The runs are planned in memory first (their leading steps without side effects evaluated),
-then stored together with the delivery's new state in one transaction, then started.
+The fetch asks for what the listening workflows' steps use: the brief's codes always (their
+calls are the minimum anyway), an extra code's resource only when some step names it
+(``codes_used``, kept per workflow until it or its steps change). The runs are then planned in
+memory (their leading steps without side effects evaluated), stored together with the
+delivery's new state in one transaction, then started.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +23,7 @@ from initiator_site.db import fast_insert
 from integrations import deliveries
 from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
-from workflows import broker, engine
+from workflows import broker, engine, merge_codes
 from workflows.models import (
     RunStatus,
     SkipReason,
@@ -44,17 +49,58 @@ def process(delivery: WebhookDelivery) -> str:
     if not workflows:
         deliveries.mark_processed(delivery, "No active workflow listens to this event.")
         return "processed: no active workflow"
+    steps = Step.objects.by_workflow(wf.pk for wf in workflows)
     try:
         # The BigCommerce calls happen once here, however many workflows listen.
-        _resources, merge_data, subject_keys = deliveries.fetch(delivery)
+        _resources, merge_data, subject_keys = deliveries.fetch(
+            delivery, codes_used(workflows, steps)
+        )
     except Exception as exc:  # the policy module decides retry vs fail by error class
         return deliveries.handle_error(delivery, exc)
-    planned = plan(workflows, delivery, merge_data, subject_keys)
+    planned = plan(workflows, delivery, merge_data, subject_keys, steps)
     with transaction.atomic():
         new_runs = store(planned, delivery)
         deliveries.mark_processed(delivery)
     start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
     return f"processed: {len(new_runs)} run(s) created"
+
+
+# Per workflow: (its updated_at and step ids, the codes its steps use). Steps are replaced,
+# never edited in place, except in the admin, whose save bumps the workflow's updated_at.
+_CODES_BY_WORKFLOW: dict[int, tuple[tuple, frozenset[str]]] = {}
+MAX_REMEMBERED_WORKFLOWS = 10_000
+
+
+def codes_used(workflows: list[Workflow], steps: dict[int, list[Step]]) -> frozenset[str]:
+    """Every code the workflows' steps read (formats' needs included), for the fetch."""
+    used: set[str] = set()
+    for workflow in workflows:
+        used |= workflow_codes(workflow, steps.get(workflow.pk, []))
+    return frozenset(used)
+
+
+def workflow_codes(workflow: Workflow, steps: list[Step]) -> frozenset[str]:
+    key = (workflow.updated_at, tuple(step.pk for step in steps))
+    remembered = _CODES_BY_WORKFLOW.get(workflow.pk)
+    if remembered is not None and remembered[0] == key:
+        return remembered[1]
+    codes = merge_codes.codes_used(text for step in steps for text in _texts(step.config))
+    if len(_CODES_BY_WORKFLOW) >= MAX_REMEMBERED_WORKFLOWS:
+        _CODES_BY_WORKFLOW.clear()
+    _CODES_BY_WORKFLOW[workflow.pk] = (key, codes)
+    return codes
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every text in a step's config (a condition's code, a header's value, a body, ...)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
 
 
 @dataclass
@@ -66,11 +112,16 @@ class Planned:
 
 
 def plan(
-    workflows: list[Workflow], delivery: WebhookDelivery, merge_data: dict, subject_keys: dict
+    workflows: list[Workflow],
+    delivery: WebhookDelivery,
+    merge_data: dict,
+    subject_keys: dict,
+    steps: dict[int, list[Step]] | None = None,
 ) -> list[Planned]:
     """The runs `delivery` would start, built and evaluated in memory (conditions, delays)
     before any transaction: on SQLite the write lock is then held only for the writes."""
-    steps = Step.objects.by_workflow(wf.pk for wf in workflows)
+    if steps is None:
+        steps = Step.objects.by_workflow(wf.pk for wf in workflows)
     now = timezone.now()
     planned = []
     for workflow in workflows:

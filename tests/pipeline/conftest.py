@@ -8,6 +8,7 @@ import re
 import pytest
 import responses
 
+from integrations.standin.data import example
 from tests.conftest import BC_BASE, STORE_HASH, load_bigcommerce_example
 
 STORE = f"{BC_BASE}/stores/{STORE_HASH}"
@@ -27,13 +28,26 @@ class FakeStore:
         self.customer_v3 = load_bigcommerce_example("v3_customers_list_response.json")["data"][0]
         self.customer_v3 = {**self.customer_v3, "id": 11}
         self.order["customer_id"] = 11
+        self.shipment = load_bigcommerce_example("v2_order_shipment_response.json")
+        self.order_products = example("v2_order_products_response.json")
+        self.store_info = load_bigcommerce_example("v2_store_information_response.json")
+        # The shipment's items are the order's products (BigCommerce's examples differ).
+        for item, product in zip(self.shipment["items"], self.order_products, strict=True):
+            item["order_product_id"] = product["id"]
         self.customer_v2["id"] = 11
         self.cart["customer_id"] = 11
         self.failures: dict[str, list[int]] = {}
         # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
         rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
-        rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v2/orders/\d+"), self._order)
+        rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v2/orders/\d+$"), self._order)
+        rsps.add_callback(
+            responses.GET, re.compile(rf"{STORE}/v2/orders/\d+/shipments/\d+$"), self._shipment
+        )
+        rsps.add_callback(
+            responses.GET, re.compile(rf"{STORE}/v2/orders/\d+/products(\?.*)?$"), self._products
+        )
+        rsps.add_callback(responses.GET, f"{STORE}/v2/store", self._store_info)
         rsps.add_callback(
             responses.GET, re.compile(rf"{STORE}/v2/customers/\d+"), self._customer_v2
         )
@@ -84,6 +98,17 @@ class FakeStore:
     def _order(self, request):
         order_id = int(request.url.rsplit("/", 1)[1])
         return self._injected(request) or self._json(200, {**self.order, "id": order_id})
+
+    def _shipment(self, request):
+        order_id, _, shipment_id = request.url.split("/orders/", 1)[1].split("/")
+        body = {**self.shipment, "id": int(shipment_id), "order_id": int(order_id)}
+        return self._injected(request) or self._json(200, body)
+
+    def _products(self, request):
+        return self._injected(request) or self._json(200, self.order_products)
+
+    def _store_info(self, request):
+        return self._injected(request) or self._json(200, self.store_info)
 
     def _customer_v2(self, request):
         return self._injected(request) or self._json(200, self.customer_v2)

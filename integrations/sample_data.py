@@ -2,12 +2,15 @@
 
 The resources in ``sample_resources/`` are BigCommerce's own examples (v3 cart, v2 order, v2 and
 v3 customer) with their ids made consistent: one registered customer (id 11, Jane Doe) whose cart
-became order 218, so every merge code of every event has a value.
+became order 218, so every merge code of every event has a value. The extra codes' resources
+(the shipment, the order's products, the store's settings) are BigCommerce's examples kept for
+the stand-in (``standin/examples``), their ids made consistent the same way.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 import uuid
@@ -19,6 +22,7 @@ from integrations.events import EventKey, get_event
 from integrations.merge_data import Resources
 
 SAMPLE_DIR = Path(__file__).with_name("sample_resources")
+EXAMPLES_DIR = Path(__file__).with_name("standin") / "examples"
 SAMPLE_SHIPMENT_ID = 12
 SAMPLE_STORE_ID = "1025646"
 STORE_HASH_PLACEHOLDER = "{store_hash}"
@@ -39,6 +43,29 @@ def _load(name: str) -> dict[str, Any]:
     return json.loads((SAMPLE_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
+@cache
+def _example(name: str) -> Any:
+    return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
+
+
+def _extras(order: dict) -> dict[str, Any]:
+    """The shipment, products and store settings of the sample order, ids consistent."""
+    products = copy.deepcopy(_example("v2_order_products_response.json"))
+    for product in products:
+        product["order_id"] = order["id"]
+    shipment = copy.deepcopy(_example("v2_order_shipment_response.json"))
+    shipment.update(id=SAMPLE_SHIPMENT_ID, order_id=order["id"], customer_id=order["customer_id"])
+    shipment["items"] = [
+        {"order_product_id": p["id"], "product_id": p["product_id"], "quantity": p["quantity"]}
+        for p in products
+    ]
+    return {
+        "shipment": shipment,
+        "order_products": products,
+        "store": copy.deepcopy(_example("v2_store_information_response.json")),
+    }
+
+
 def sample_resources(event_key: str, *, store_hash: str | None = None) -> Resources:
     """Sample resources for the event, shaped like what ``fetch_resources`` returns.
 
@@ -48,18 +75,24 @@ def sample_resources(event_key: str, *, store_hash: str | None = None) -> Resour
     get_event(event_key)  # unknown event -> KeyError
     cart = copy.deepcopy(_load("cart"))
     order = copy.deepcopy(_load("order"))
+    extras = _extras(order)
     if event_key == EventKey.CART_ABANDONED:
-        resources = Resources(cart=cart, customer=copy.deepcopy(_load("customer_v2")))
+        resources = Resources(
+            cart=cart, customer=copy.deepcopy(_load("customer_v2")), store=extras["store"]
+        )
     elif event_key == EventKey.CART_CONVERTED:
-        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v2")))
+        extras.pop("shipment")
+        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v2")), **extras)
     else:
         order.update(_SHIPPED_ORDER)
-        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v3")))
+        resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v3")), **extras)
     if store_hash is not None:
-        resources = Resources(
-            cart=_fill_store_hash(resources.cart, store_hash),
-            order=_fill_store_hash(resources.order, store_hash),
-            customer=_fill_store_hash(resources.customer, store_hash),
+        resources = dataclasses.replace(
+            resources,
+            **{
+                field.name: _fill_store_hash(getattr(resources, field.name), store_hash)
+                for field in dataclasses.fields(resources)
+            },
         )
     return resources
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import subscriptions
-from integrations.merge_data import build_merge_data
+from integrations.merge_data import ALL, build_merge_data
 from integrations.models import WebhookSubscription
 from integrations.sample_data import sample_resources
 from workflows import engine
@@ -116,7 +116,7 @@ def run_test_event(workflow: Workflow, user) -> WorkflowRun:
         is_test=True,
         triggered_by=user,
         status=RunStatus.PENDING,
-        merge_data=build_merge_data(workflow.event, resources),
+        merge_data=build_merge_data(workflow.event, resources, ALL),
     )
     engine.execute(run.pk)
     run.refresh_from_db()

@@ -100,12 +100,23 @@ def test_fetching_the_sample_delivery_from_the_sample_store_gives_the_sample_res
 
         get_customer_v3 = get_customer_v2
 
+        def get_shipment(self, order_id, shipment_id):
+            assert (order_id, shipment_id) == (resources.order["id"], resources.shipment["id"])
+            return resources.shipment
+
+        def get_order_products(self, order_id):
+            assert order_id == resources.order["id"]
+            return resources.order_products
+
+        def get_store(self):
+            return resources.store
+
     body = json.dumps(sample_payload(event_key, STORE)).encode()
     payload = parse_delivery(
         body, expected_scope=get_event(event_key).scope, expected_store_hash=STORE
     )
-    # when running the real fetch plan against it
-    fetched = fetch_resources(SampleStore(), payload)
+    # when running the real fetch plan against it, for every code of the event
+    fetched = fetch_resources(SampleStore(), payload, get_event(event_key).merge_codes)
     # then the ids line up and the same resources come back
     assert fetched == resources
 

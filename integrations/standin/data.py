@@ -9,6 +9,9 @@ that tests and benchmarks can predict every answer:
 - cart ``{uuid}``: any UUID exists; with ``n = UUID(id).int`` its ``customer_id`` follows the same
   rule (0 when ``n % 10 == 0``, else ``1 + n % 7``); ``email`` is the customer's, or a guest's.
 - customer ``{id}`` (v2 and v3 shapes): ids 1..899999 exist.
+- order ``{id}``'s products: ``1 + id % 3`` of them, from BigCommerce's two example products,
+  ids ``id * 10 + n``; shipment ``{s}`` of order ``{id}`` (any ``s`` 1..899999) ships them all,
+  tracking number ``EJ{id:09d}US``.
 - "Deleted" resources: order and customer ids >= 900000, and carts whose UUID starts with
   ``00000000``, answer 404 like BigCommerce does for a resource that no longer exists.
 """
@@ -125,6 +128,47 @@ def order(order_id: int, store_hash: str) -> dict | None:
         billing["first_name"], billing["last_name"], billing["email"] = _person(customer_id)
     else:
         billing["email"] = f"guest.{order_id}@example.com"
+    return result
+
+
+def order_products(order_id: int) -> list[dict] | None:
+    """``GET /v2/orders/{id}/products`` (every page), or None for a "deleted" order."""
+    if not exists(order_id):
+        return None
+    examples = example("v2_order_products_response.json")
+    products = []
+    for n in range(1 + order_id % 3):
+        product = copy.deepcopy(examples[n % len(examples)])
+        product.update(id=order_id * 10 + n, order_id=order_id)
+        for option in product.get("product_options", []):
+            option["order_product_id"] = product["id"]
+        products.append(product)
+    return products
+
+
+def shipment(order_id: int, shipment_id: int, store_hash: str) -> dict | None:
+    """``GET /v2/orders/{id}/shipments/{s}``: a shipment of all the order's products."""
+    the_order = order(order_id, store_hash)
+    if the_order is None or not exists(shipment_id):
+        return None
+    result = example("v2_order_shipment_response.json")
+    tracking = f"EJ{order_id:09d}US"
+    result.update(
+        id=shipment_id,
+        order_id=order_id,
+        customer_id=the_order["customer_id"],
+        tracking_number=tracking,
+        generated_tracking_link=result["generated_tracking_link"].replace(
+            result["tracking_number"], tracking
+        ),
+        items=[
+            {"order_product_id": p["id"], "product_id": p["product_id"], "quantity": p["quantity"]}
+            for p in order_products(order_id) or []
+        ],
+    )
+    result["billing_address"].update(
+        {key: the_order["billing_address"][key] for key in ("first_name", "last_name", "email")}
+    )
     return result
 
 

@@ -1,7 +1,8 @@
 """The BigCommerce stand-in: a loopback-only HTTP server for development and benchmarks.
 
 It serves the store API calls this project makes (``/stores/{hash}/v2/store``, ``v3/carts/{id}``,
-``v2/orders/{id}``, ``v2/customers/{id}``, ``v3/customers?id:in=``, ``v3/hooks``) with data from
+``v2/orders/{id}``, its ``products`` (paged) and ``shipments/{id}``, ``v2/customers/{id}``,
+``v3/customers?id:in=``, ``v3/hooks``) with data from
 :mod:`integrations.standin.data`, checks ``X-Auth-Token``, and keeps hooks in memory per store.
 
 The control API under ``/_standin/`` (no auth; loopback only) is in
@@ -47,6 +48,13 @@ ROUTES = [
     ("GET", r"/v2/store", "GET /v2/store", "_store_info"),
     ("GET", r"/v3/carts/(?P<id>[^/]+)", "GET /v3/carts/{id}", "_cart"),
     ("GET", r"/v2/orders/(?P<id>[^/]+)", "GET /v2/orders/{id}", "_order"),
+    (
+        "GET",
+        r"/v2/orders/(?P<id>[^/]+)/shipments/(?P<shipment>[^/]+)",
+        "GET /v2/orders/{id}/shipments/{id}",
+        "_shipment",
+    ),
+    ("GET", r"/v2/orders/(?P<id>[^/]+)/products", "GET /v2/orders/{id}/products", "_products"),
     ("GET", r"/v2/customers/(?P<id>[^/]+)", "GET /v2/customers/{id}", "_customer_v2"),
     ("GET", r"/v3/customers", "GET /v3/customers", "_customers_v3"),
     ("GET", r"/v3/hooks", "GET /v3/hooks", "_list_hooks"),
@@ -193,6 +201,19 @@ class StandIn(StandInControl):
     def _order(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         order = samples.order(_int(params["id"]), store_hash)
         return Reply(200, order) if order else Reply(404, v2_not_found())
+
+    def _shipment(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        found = samples.shipment(_int(params["id"]), _int(params["shipment"]), store_hash)
+        return Reply(200, found) if found else Reply(404, v2_not_found())
+
+    def _products(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        products = samples.order_products(_int(params["id"]))
+        if products is None:
+            return Reply(404, v2_not_found())
+        limit = min(max(_int((query.get("limit") or ["50"])[0]), 1), 250)
+        page = max(_int((query.get("page") or ["1"])[0]), 1)
+        chunk = products[(page - 1) * limit : page * limit]
+        return Reply(200, chunk) if chunk else Reply(204)
 
     def _customer_v2(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         customer = samples.customer_v2(_int(params["id"]), store_hash)

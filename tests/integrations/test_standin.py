@@ -465,3 +465,38 @@ def test_the_command_serves_and_prints_what_to_use(monkeypatch):
     assert "Store hash:   mystore" in text and "Access token: dev-token" in text
     assert "development" in text and "Stand-in stopped." in text
     assert seen["store"]["id"] == "mystore"
+
+
+def test_an_orders_products_and_shipment_are_served_like_bigcommerces(client):
+    # given order 251 (1 + 251 % 3 = 3 products) and its shipment 12
+    # when the client reads the products, the shipment and the order
+    products = client.get_order_products(251)
+    shipment = client.get_shipment(251, 12)
+    # then they are BigCommerce's examples with consistent ids: the shipment ships them all
+    assert [p["id"] for p in products] == [2510, 2511, 2512]
+    assert products[0]["name"] == "Fog Linen Chambray Towel - Beige Stripe"
+    assert shipment["order_id"] == 251 and shipment["id"] == 12
+    assert shipment["tracking_number"] == "EJ000000251US"
+    assert shipment["tracking_number"] in shipment["generated_tracking_link"]
+    assert [i["order_product_id"] for i in shipment["items"]] == [2510, 2511, 2512]
+    assert shipment["billing_address"]["email"] == client.get_order(251)["billing_address"]["email"]
+
+
+def test_order_products_page_like_bigcommerce(standin):
+    # given the stand-in's order 251 with 3 products
+    url = f"{standin.base_url}/stores/{STORE}/v2/orders/251/products"
+    headers = {"X-Auth-Token": TOKEN, "Accept": "application/json"}
+    # when asking for pages of 2
+    first = requests.get(url, params={"limit": 2, "page": 1}, headers=headers, timeout=5)
+    second = requests.get(url, params={"limit": 2, "page": 2}, headers=headers, timeout=5)
+    past = requests.get(url, params={"limit": 2, "page": 3}, headers=headers, timeout=5)
+    # then the pages split them, and past the end there is no content
+    assert [len(first.json()), len(second.json())] == [2, 1]
+    assert past.status_code == 204
+
+
+def test_a_deleted_orders_shipment_is_not_found(client):
+    with pytest.raises(NotFound):
+        client.get_shipment(900_001, 1)
+    with pytest.raises(NotFound):
+        client.get_order_products(900_001)

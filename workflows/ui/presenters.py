@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR
+from integrations.merge_data import ALL, build_merge_data
 from integrations.models import SubscriptionStatus
+from integrations.sample_data import sample_resources
 from integrations.subscriptions import registration_problem, webhook_url
 from workflows.conditions import MATCH_MODES, OPERATORS, VALUELESS_OPERATORS
-from workflows.merge_codes import format_value
+from workflows.merge_codes import FILTERS, format_value, group_of, offered_codes
+from workflows.models import WorkflowRun
 from workflows.steps.delay import describe
 
 _PREFIX = MERGE_CODE_PREFIX + MERGE_CODE_SEPARATOR
@@ -19,13 +22,72 @@ def short_code(code: str) -> str:
     return code.removeprefix(_PREFIX)
 
 
-def merge_code_groups(event) -> list[tuple[str, list[tuple[str, str]]]]:
-    """``[("Customer", [(code, "Customer | email"), ...]), ("Order", ...)]``, event order."""
+def merge_code_groups(event, codes=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``[("Customer", [(code, "Customer | email"), ...]), ("Order", ...)]``, event order
+    (``codes``: these instead of the event's own)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for code in event.merge_codes:
+    for code in event.merge_codes if codes is None else codes:
         label = short_code(code)
         groups.setdefault(label.split(MERGE_CODE_SEPARATOR, 1)[0], []).append((code, label))
     return list(groups.items())
+
+
+@dataclass(frozen=True)
+class PickerCode:
+    code: str  # BigCommerce | Order | id
+    short: str  # Order | id
+    label: str  # Order id
+    value: str  # its value in the latest run (or the sample), shortened; "" when empty
+    from_sample: bool
+
+
+@dataclass(frozen=True)
+class Picker:
+    groups: list[tuple[str, list[PickerCode]]]
+    count: int
+    source: str  # where the values come from, in words
+    formats: list[tuple[str, str]]  # (example, what it does)
+    format_options: list[tuple[str, str]]  # (what is inserted after the code, what it does)
+
+
+def picker(workflow, event) -> Picker:
+    """The merge-code picker: every code the workflow may use, with a friendly label and the
+    value it had in the workflow's latest delivery run (the sample data's where that run has
+    none)."""
+    latest = (
+        WorkflowRun.objects.filter(workflow=workflow, is_test=False, delivery__isnull=False)
+        .order_by("-created_at", "-id")
+        .only("pk", "merge_data", "created_at")
+        .first()
+    )
+    real = latest.merge_data if latest is not None else {}
+    sample = build_merge_data(event.key, sample_resources(event.key), ALL)
+    codes = offered_codes(event.key)
+    groups: dict[str, list[PickerCode]] = {}
+    for code in codes:
+        group = group_of(code)
+        from_sample = code not in real
+        value = sample.get(code) if from_sample else real[code]
+        if from_sample and code not in sample and group is not None and group.sample:
+            value = group.sample(code)
+        short = short_code(code)
+        entry = PickerCode(
+            code,
+            short,
+            group.label(code) if group is not None else short,
+            _clip(format_value(value), 60) if value not in (None, "") else "",
+            from_sample,
+        )
+        groups.setdefault(short.split(MERGE_CODE_SEPARATOR, 1)[0], []).append(entry)
+    if latest is not None:
+        source = f"Values from run #{latest.pk} (the latest event), else from sample data."
+    else:
+        source = "Values from sample data: no event has run this workflow yet."
+    formats = [(spec.example, spec.help) for spec in FILTERS.values()]
+    options = [
+        (variant, spec.help) for spec in FILTERS.values() for variant in spec.example.split(" or ")
+    ]
+    return Picker(list(groups.items()), len(codes), source, formats, options)
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from integrations.events import get_event
 from workflows.conditions import MATCH_MODES, MAX_RULES, OPERATORS
+from workflows.merge_codes import offered_codes
 from workflows.steps.delay import UNITS
 from workflows.steps.http_request import METHODS
 from workflows.steps.registry import STEP_KINDS, validate_step
@@ -174,7 +175,8 @@ class ConditionForm(StepForm):
                 rows = min(MAX_RULES, max(1, int(data.get(f"{PREFIX}-rule_rows", rows))))
         super().__init__(data, event_key=event_key, config=config)
         self.fields["rule_rows"].initial = rows
-        codes = [("", "— merge code —"), *merge_code_groups(get_event(event_key))]
+        event = get_event(event_key)
+        codes = [("", "— merge code —"), *merge_code_groups(event, offered_codes(event_key))]
         operators = list(OPERATORS.items())
         for i in range(rows):
             self.fields[f"rule_{i}_merge_code"] = forms.ChoiceField(

@@ -17,7 +17,7 @@ from workflows import services
 from workflows.models import Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
-from workflows.ui.presenters import merge_code_groups, step_summary, subscription_view
+from workflows.ui.presenters import picker, step_summary, subscription_view
 
 WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
 LIST_PAGE_SIZE = 50
@@ -59,7 +59,7 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
         "can_manage": manage,
         "step_form": step_form,
         "editing": editing,
-        "merge_groups": merge_code_groups(event),
+        "picker": picker(workflow, event) if step_form is not None else None,
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }

@@ -1,5 +1,9 @@
 """The API token page: see whether a token exists, create or regenerate it (key shown once),
-revoke it."""
+revoke it.
+
+Creating redirects to the page (post/redirect/get), which shows the new key once from the
+session: reloading the page shows the token's state, never makes another token.
+"""
 
 from __future__ import annotations
 
@@ -18,21 +22,30 @@ def _render(request, token, new_key=None):
     return response
 
 
+NEW_KEY_SESSION_KEY = "api_token_new_key"
+
+
 @require_GET
+@never_cache
 @login_required
 def api_token(request):
-    return _render(request, Token.objects.filter(user=request.user).first())
+    token = Token.objects.filter(user=request.user).first()
+    new_key = request.session.pop(NEW_KEY_SESSION_KEY, None)
+    if token is None or new_key != token.key:
+        new_key = None  # revoked or replaced since: nothing to show
+    return _render(request, token, new_key=new_key)
 
 
 @require_POST
 @never_cache
 @login_required
 def generate_token(request):
-    """Create a token, replacing any existing one; the key is shown on this response only."""
+    """Create a token, replacing any existing one; the page shows its key once."""
     with transaction.atomic():
         Token.objects.filter(user=request.user).delete()
         token = Token.objects.create(user=request.user)
-    return _render(request, token, new_key=token.key)
+    request.session[NEW_KEY_SESSION_KEY] = token.key
+    return redirect("account:api-token")
 
 
 @require_POST

@@ -19,7 +19,7 @@ def test_no_token_yet(as_member):
 
 
 def test_create_shows_the_key_once(as_member, member):
-    response = as_member.post(reverse("account:api-token-generate"))
+    response = as_member.post(reverse("account:api-token-generate"), follow=True)
     token = Token.objects.get(user=member)
     html = check_page(response)
     assert token.key in html and "will not be shown again" in html
@@ -47,3 +47,17 @@ def test_regenerate_replaces_and_revoke_deletes(as_member, member, api_client):
 def test_token_actions_are_post_only(as_member):
     assert as_member.get(reverse("account:api-token-generate")).status_code == 405
     assert as_member.get(reverse("account:api-token-revoke")).status_code == 405
+
+
+def test_reloading_the_page_after_creating_makes_no_new_token(as_member, member):
+    # given a member who just created a token (and was sent back to the page)
+    created = as_member.post(reverse("account:api-token-generate"))
+    assert created.status_code == 302 and created["Location"] == PAGE
+    key = Token.objects.get(user=member).key
+    assert key in as_member.get(PAGE).content.decode()
+    # when reloading the page
+    again = check_page(as_member.get(PAGE))
+    # then the same single token exists, its key no longer shown
+    assert Token.objects.filter(user=member).count() == 1
+    assert Token.objects.get(user=member).key == key
+    assert key not in again and "You have a token" in again

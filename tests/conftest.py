@@ -1,6 +1,8 @@
 """Project-wide pytest fixtures."""
 
+import ipaddress
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,27 @@ def _no_public_url(settings):
     settings.PUBLIC_BASE_URL = "https://workflows.example.com"
     settings.WEBHOOK_ALLOW_HTTP = False
     settings.BIGCOMMERCE_API_BASE_URL = BC_BASE
+
+
+# --- Network --------------------------------------------------------------------------------
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+@pytest.fixture(autouse=True)
+def _no_real_dns(monkeypatch):
+    """No test resolves a real name: IP literals and localhost resolve as usual, any other name
+    is unknown (a test that needs names installs its own fake resolver over this one)."""
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or str(name).lower().rstrip(".") in LOOPBACK_NAMES:
+            return real(host, *args, **kwargs)
+        try:
+            ipaddress.ip_address(str(name).split("%", 1)[0])
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, "Name not known (tests do no DNS)") from None
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)

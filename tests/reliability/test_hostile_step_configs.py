@@ -3,7 +3,8 @@
 Each case is POSTed as a new workflow and PATCHed onto an existing one. It is refused with a
 400 that says what is wrong, or — template syntax, which is never evaluated — saved and then
 rendered literally in a test run. Never a 500, and a refused change leaves nothing behind.
-SSRF cases are decided by validation alone: any DNS lookup or connection fails the test.
+SSRF cases are decided by validation alone: any connection fails the test, and DNS is a fake
+resolver that knows no name.
 
 A case file: ``description``; ``steps`` (or ``steps_repeat: {"step", "times"}``); optional
 ``name``, ``initiator`` (merged over the valid one), ``send_once``; ``expect_status``;
@@ -21,6 +22,7 @@ import pytest
 from django.conf import settings
 
 from tests.reliability.corpus import expand
+from tests.workflows.test_address_policy import FakeResolver
 from workflows import services
 from workflows.models import Step, Workflow
 
@@ -39,14 +41,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def no_network(monkeypatch):
-    """Validation may not resolve or connect anywhere: any attempt is recorded and refused."""
+    """Validation may not connect anywhere (any attempt is recorded and refused); it may look
+    a host name up, from a fake resolver that knows none."""
     attempts = []
 
     def refuse(*args, **kwargs):
         attempts.append(args)
         raise OSError("network use during validation")
 
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", FakeResolver())
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     return attempts

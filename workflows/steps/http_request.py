@@ -108,7 +108,8 @@ class HttpRequestStep(StepKind):
 
 
 def url_problems(url: str) -> list[str]:
-    """Why the URL template cannot be saved (no DNS lookup is made), or []."""
+    """Why the URL template cannot be saved, or []: the address policy's rules, the host's
+    addresses included (an IP literal is judged without DNS, a name is resolved once)."""
     origin, _rest = split_origin(url)
     if find_codes(origin):
         return [
@@ -151,6 +152,15 @@ def url_problems(url: str) -> list[str]:
     default_port = 443 if scheme == "https" else 80
     if scheme == "http" and not policy.is_allowlisted(ascii_host, port or default_port):
         return ["must use https:// (http is allowed only for hosts in OUTBOUND_HTTP_ALLOWLIST)."]
+    # The name is resolved now too, so that one pointing at a refused address (an intranet,
+    # the cloud's metadata) is refused on save, not only when a run calls it; a name that
+    # does not resolve now is saved (the run resolves it again, and refuses it then).
+    try:
+        policy.check_url(f"{scheme}://{parts.netloc}/")
+    except OutboundRefused as exc:
+        return [f"{exc}."]
+    except OutboundError:
+        pass
     return []
 
 

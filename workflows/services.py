@@ -6,6 +6,8 @@ event registers its hook, pausing or deleting the last one removes it.
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from integrations.sample_data import sample_resources
 from workflows import engine
 from workflows.models import RunStatus, Step, Workflow, WorkflowRun, WorkflowStatus
 from workflows.steps import validate_steps
+from workflows.steps.registry import StepsValidationError
 
 
 def subscription_of(workflow: Workflow) -> WebhookSubscription:
@@ -51,10 +54,26 @@ def replace_steps(workflow: Workflow, steps: list[dict]) -> None:
 def steps_under_event(workflow: Workflow, event: str) -> list[dict]:
     """The workflow's steps, validated for `event`: a workflow moves to another event only if
     its steps still make sense there (every merge code they use is one the event offers).
-    Raises ``StepsValidationError`` naming each step and code that doesn't."""
+    Raises ``StepsValidationError`` naming each step and the codes that no longer fit (not
+    the new event's whole list)."""
     steps = Step.objects.by_workflow([workflow.pk])[workflow.pk]
     current = [{"type": step.type, "config": step.config} for step in steps]
-    return validate_steps(current, event)
+    try:
+        return validate_steps(current, event)
+    except StepsValidationError as exc:
+        raise StepsValidationError(_misfits(exc.by_index), exc.labels, exc.count) from None
+
+
+_VALID_CODES_RE = re.compile(r" Valid codes: .*\Z", re.DOTALL)
+
+
+def _misfits(problems):
+    """The problems without the listing of every valid code after each unknown one."""
+    if isinstance(problems, dict):
+        return {key: _misfits(value) for key, value in problems.items()}
+    if isinstance(problems, list):
+        return [_misfits(value) for value in problems]
+    return _VALID_CODES_RE.sub("", problems) if isinstance(problems, str) else problems
 
 
 def create_workflow(*, account, created_by, steps: list[dict], **fields) -> Workflow:

@@ -60,6 +60,7 @@ class StepsValidationError(ValidationError):
 
     def __init__(self, by_index: dict[int, dict[str, Any]], labels: dict[int, str], count: int):
         self.by_index = by_index
+        self.labels = labels
         self.count = count
         messages = []
         for index, problems in sorted(by_index.items()):

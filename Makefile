@@ -32,6 +32,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_dev_user
+	@echo "Web: http://$(HOST):$(PORT)/  (log in as demo; Ctrl-C stops everything)"
+	@echo "BigCommerce stand-in: http://127.0.0.1:8765 (store hash standin, access token standin-token)"
+	@echo "An HTTP step to a local receiver (http://127.0.0.1:9000/...) needs its host allowed:"
+	@echo "  OUTBOUND_HTTP_ALLOWLIST=127.0.0.1:9000 make demo"
 	@trap 'trap - INT TERM EXIT; kill -TERM $$s $$q $$web 2>/dev/null; wait' INT TERM EXIT; \
 	  export BIGCOMMERCE_API_BASE_URL=http://127.0.0.1:8765 PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 	         WEBHOOK_ALLOW_HTTP=true; \

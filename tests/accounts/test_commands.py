@@ -52,3 +52,16 @@ def test_ensure_dev_user_creates_demo_login_once(settings, tmp_path):
     password = settings.DEV_SECRETS_FILE.read_text().split("DEV_USER_PASSWORD=")[1].strip()
     assert demo.check_password(password)
     assert User.objects.count() == 1
+    assert demo.email == "demo@example.com"  # test events email the user who sends them
+
+
+def test_ensure_dev_user_gives_an_older_demo_user_an_email(settings, tmp_path):
+    # given a demo user made before it had an address
+    settings.DEBUG = True
+    settings.DEV_SECRETS_FILE = tmp_path / "dev.env"
+    account = Account.objects.create(name="Demo team")
+    User.objects.create_user("demo", password="x-long-pass-123", account=account)
+    # when make run ensures it again
+    call_command("ensure_dev_user")
+    # then it has the demo address
+    assert User.objects.get(username="demo").email == "demo@example.com"

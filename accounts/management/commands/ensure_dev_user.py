@@ -12,6 +12,9 @@ from accounts.forms import integration_manager_permission
 from accounts.models import Account, User
 
 DEV_USERNAME = "demo"
+# Test events email the user who sends them: the demo user needs an address (the console
+# backend of `make run` prints the email).
+DEV_EMAIL = "demo@example.com"
 
 
 class Command(BaseCommand):
@@ -21,7 +24,10 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             self.stdout.write("DEBUG is off: no development user is created.")
             return
-        if User.objects.filter(username=DEV_USERNAME).exists():
+        existing = User.objects.filter(username=DEV_USERNAME).first()
+        if existing is not None:
+            if not existing.email:  # made before the demo user had an address
+                User.objects.filter(pk=existing.pk).update(email=DEV_EMAIL)
             self.stdout.write(f"Log in as {DEV_USERNAME!r}; the password is in .dev-secrets.env.")
             return
         if User.objects.exists():
@@ -30,7 +36,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             account, _ = Account.objects.get_or_create(name="Demo team")
             user = User.objects.create_user(
-                DEV_USERNAME, password=password, account=account, is_staff=True
+                DEV_USERNAME, email=DEV_EMAIL, password=password, account=account, is_staff=True
             )
             user.user_permissions.add(integration_manager_permission())
         with open(settings.DEV_SECRETS_FILE, "a") as fh:

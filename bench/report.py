@@ -173,6 +173,12 @@ def render(report: dict) -> str:
             out += [_pipeline_line(p) for p in result["pipeline"]]
         else:
             out.append(f"  skipped: {result.get('skipped') or result.get('error')}")
+        if "event_data" in result:
+            data = result["event_data"]
+            out.append(
+                f"  every extra code ({data['steps']}): {data['calls_per_delivery']:.2f} calls "
+                f"per delivery over {data['deliveries']} deliveries"
+            )
     out += [
         "  calls = BigCommerce calls per delivery (stand-in count; minimum for shipment_created "
         "with a registered customer: 2)",

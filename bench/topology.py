@@ -113,7 +113,7 @@ def quiet_hook_checks() -> None:
 def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     from django.core.management import call_command
 
-    from bench import pipeline
+    from bench import event_data, pipeline
     from tests import harness
 
     call_command("migrate", verbosity=0)
@@ -134,6 +134,7 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
             pipeline.run(sub, workflows, active, standin, cluster_env, logs, cfg)
             for active in sorted(cfg["deliveries"])
         ]
+        result["event_data"] = event_data.measure(sub, workflows, standin)
     return result
 
 

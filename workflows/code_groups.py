@@ -82,8 +82,6 @@ def _catalog_group(prefix: str) -> CodeGroup:
     return CodeGroup(prefix, codes)
 
 
-
-
 @cache
 def code_pattern() -> re.Pattern[str]:
     """ "[" group "|" rest "]" on one line; the rest may not contain brackets, so codes never

@@ -39,10 +39,10 @@
     if (!select || !button) { return; }
     button.hidden = false;
 
-    function tag() {
+    function tag() {  // the option's "[code]", with the chosen format before its "]"
       var code = select.value;
-      if (!code) { return ""; }
-      return "[" + code + (format && format.value ? " | " + format.value : "") + "]";
+      if (!code || !format || !format.value) { return code; }
+      return code.slice(0, -1) + " | " + format.value + "]";
     }
 
     function showPicked() {

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
+from integrations.events import get_event
 from tests.browser.conftest import OVERFLOW_JS, STORE, TOKEN, UNLABELLED_FIELDS_JS
 from workflows import services
 from workflows.models import Workflow
@@ -61,7 +62,9 @@ def test_wizard_creates_a_workflow_with_a_new_authentication(
     page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_role("heading", name="BigCommerce · Shipment Created")).to_be_visible()
-    expect(page.locator(".code-groups code")).to_have_count(104)
+    # the brief's 104 codes, then the shipment, order products and store groups
+    codes = get_event("shipment_created").merge_codes
+    expect(page.locator(".code-groups code")).to_have_count(len(codes))
     shot(page, "wizard-4-overview")
     page.get_by_role("link", name="Next").click()
 
@@ -227,3 +230,25 @@ def test_pages_fit_a_phone(phone, live_server, workflow, manager, login, shot):
     assert phone.evaluate(OVERFLOW_JS) <= 0
     assert_tidy(phone)
     shot(phone, "phone-wizard-authentication")
+
+
+def test_the_merge_code_picker_searches_and_inserts_a_formatted_code(
+    page, live_server, workflow, manager, login
+):
+    # given the form to add an email step to a shipment workflow
+    login(page, manager)
+    page.goto(f"{live_server.url}/workflows/{workflow.pk}/")
+    page.get_by_role("link", name="+ Send email").click()
+    body = page.get_by_label("Body", exact=True)
+    body.fill("Total: ")
+    # when searching the codes, picking the order total and the money format
+    page.get_by_label("Search codes").fill("total inc")
+    picker = page.get_by_label("Merge code", exact=True)
+    picker.select_option("[BigCommerce | Order | total_inc_tax]")
+    page.get_by_label("Format", exact=True).select_option("money")
+    # then the picker shows the code's (sample) value, and inserts the formatted tag
+    expect(page.locator("[data-merge-picked]")).to_contain_text("69.8400 (sample)")
+    page.get_by_role("button", name="Insert at cursor").click()
+    expect(body).to_have_value("Total: [BigCommerce | Order | total_inc_tax | money]")
+    # and codes that don't match the search are hidden
+    assert picker.locator("option[hidden]").count() > 100

@@ -46,7 +46,7 @@ def test_the_picker_shows_the_latest_events_values(
     # then the values are that run's (the sample order is 218), the unused extras the sample's
     assert f"Values from run #{run.pk}" in page
     assert (
-        'value="BigCommerce | Order | id" data-label="Order id" data-value="251" data-sample=""'
+        'value="[BigCommerce | Order | id]" data-label="Order id" data-value="251" data-sample=""'
         in page
     )
     assert 'data-value="EJ958083578US" data-sample="1"' in page

@@ -93,8 +93,9 @@ class SendEmailForm(StepForm):
     step_type = "send_email"
     to = _text(
         "To",
-        "An address or a merge code such as [BigCommerce | Customer | email]; "
-        "separate several with commas.",
+        "An address or a merge code such as [BigCommerce | Customer | email]; separate "
+        "several with commas. Fallbacks for guests: [BigCommerce | Customer | email] or "
+        "[BigCommerce | Order | billing_address | email] (the first that is not empty).",
     )
     subject = _text("Subject")
     body = _area("Body", rows=8)

@@ -171,6 +171,9 @@ BIGCOMMERCE_API_BASE_URL = env.str(
 BIGCOMMERCE_CONNECT_TIMEOUT = env.float("BIGCOMMERCE_CONNECT_TIMEOUT", default=5.0)
 BIGCOMMERCE_READ_TIMEOUT = env.float("BIGCOMMERCE_READ_TIMEOUT", default=20.0)
 BIGCOMMERCE_MAX_RETRIES = env.int("BIGCOMMERCE_MAX_RETRIES", default=3)
+# The longest wait BigCommerce's headers may ask for (a rate-limit reset, Retry-After): a longer
+# one, or inf, reads as this (integrations/bigcommerce/headers.py).
+BIGCOMMERCE_RETRY_HORIZON_SECONDS = env.float("BIGCOMMERCE_RETRY_HORIZON_SECONDS", default=3600.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024

@@ -31,6 +31,7 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
+from .headers import rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +92,9 @@ def retry_delay(
 
 
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
-    """Seconds a 429 asks us to wait: the longer of the reset window and ``X-Retry-After``."""
-    waits = []
-    for name, scale in (("X-Rate-Limit-Time-Reset-Ms", 1000.0), ("X-Retry-After", 1.0)):
-        try:
-            waits.append(max(0.0, float(headers[name]) / scale))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return max(waits) if waits else None
+    """Seconds a 429 asks us to wait: the longer of the reset window and ``X-Retry-After``
+    (or ``Retry-After``), finite and within the retry horizon (see :mod:`.headers`)."""
+    return rate_limit(headers).wait
 
 
 _kept_alive = threading.local()
@@ -410,8 +406,16 @@ class BigCommerceClient:
                 status_code=status,
             )
         if status == 429:
-            wait = rate_limit_wait(response.headers)
+            limits = rate_limit(response.headers)
+            wait = limits.wait
             when = f"in {wait:.1f} s" if wait is not None else "later"
+            logger.info(
+                "BigCommerce rate limit for %s: %s of %s requests left, reset in %s s",
+                path.split("?")[0],
+                limits.requests_left,
+                limits.requests_quota,
+                limits.reset_after,
+            )
             return RateLimited(
                 f"BigCommerce's rate limit was reached; try again {when}.",
                 status_code=status,

@@ -29,7 +29,7 @@ class FakeStore:
         self.order["customer_id"] = 11
         self.customer_v2["id"] = 11
         self.cart["customer_id"] = 11
-        self.failures: dict[str, list[int]] = {}
+        self.failures: dict[str, list[tuple[int, dict]]] = {}
         # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
         rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
@@ -46,8 +46,9 @@ class FakeStore:
         rsps.add_callback(responses.DELETE, re.compile(rf"{STORE}/v3/hooks/\d+"), self._delete_hook)
 
     # helpers for tests
-    def fail_next(self, path_part: str, *statuses: int):
-        self.failures.setdefault(path_part, []).extend(statuses)
+    def fail_next(self, path_part: str, *statuses: int, headers: dict | None = None):
+        """The next calls whose URL contains `path_part` answer `statuses`, with `headers`."""
+        self.failures.setdefault(path_part, []).extend((s, headers or {}) for s in statuses)
 
     def calls(self, method: str | None = None, path_part: str = "") -> list:
         return [
@@ -71,8 +72,8 @@ class FakeStore:
     def _injected(self, request):
         for part, statuses in self.failures.items():
             if part in request.url and statuses:
-                status = statuses.pop(0)
-                return self._json(status, {"status": status, "title": "injected"})
+                status, headers = statuses.pop(0)
+                return self._json(status, {"status": status, "title": "injected"}, headers)
         return None
 
     def _cart(self, request):

@@ -168,9 +168,14 @@ SPECTACULAR_SETTINGS = {
 BIGCOMMERCE_API_BASE_URL = env.str(
     "BIGCOMMERCE_API_BASE_URL", default="https://api.bigcommerce.com"
 )
+# One BigCommerce request's timeouts, its retries within a task, and the longest sleep before
+# one retry (a 429 asking for longer reschedules the delivery instead). With the fetch plan's
+# calls and FANOUT_INLINE_SECONDS they must fit in Q_TIMEOUT: a system check says so at
+# start-up (integrations/bigcommerce/budget.py computes it).
 BIGCOMMERCE_CONNECT_TIMEOUT = env.float("BIGCOMMERCE_CONNECT_TIMEOUT", default=5.0)
-BIGCOMMERCE_READ_TIMEOUT = env.float("BIGCOMMERCE_READ_TIMEOUT", default=20.0)
-BIGCOMMERCE_MAX_RETRIES = env.int("BIGCOMMERCE_MAX_RETRIES", default=3)
+BIGCOMMERCE_READ_TIMEOUT = env.float("BIGCOMMERCE_READ_TIMEOUT", default=10.0)
+BIGCOMMERCE_MAX_RETRIES = env.int("BIGCOMMERCE_MAX_RETRIES", default=2)
+BIGCOMMERCE_MAX_WAIT_SECONDS = env.float("BIGCOMMERCE_MAX_WAIT_SECONDS", default=3.0)
 # The longest wait BigCommerce's headers may ask for (a rate-limit reset, Retry-After): a longer
 # one, or inf, reads as this (integrations/bigcommerce/headers.py).
 BIGCOMMERCE_RETRY_HORIZON_SECONDS = env.float("BIGCOMMERCE_RETRY_HORIZON_SECONDS", default=3600.0)

@@ -1,6 +1,6 @@
 """From a delivery to merge data: which store resources to fetch, and how codes map onto them.
 
-Fetch plan (SPEC §4, the minimum calls):
+Fetch plan (the minimum calls):
 
 =================  ===========================  ==================================
 event              first call                   customer call (skipped for guests)
@@ -9,6 +9,9 @@ cart_abandoned     v3 cart ``data.id``          v2 customer ``cart.customer_id``
 cart_converted     v2 order ``data.orderId``    v2 customer ``order.customer_id``
 shipment_created   v2 order ``data.orderId``    v3 customer ``order.customer_id``
 =================  ===========================  ==================================
+
+So a delivery costs at most ``MAX_FETCH_CALLS`` BigCommerce calls (the delivery task's time
+budget, `integrations.bigcommerce.budget`, is computed from it).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, Protocol
 from integrations.events import MERGE_CODE_SEPARATOR, EventKey, get_event
 from integrations.payloads import DeliveryPayload
 
+MAX_FETCH_CALLS = 2  # the first call and the customer call of the plan above
 JSONValue = Any  # str | int | float | bool | list | dict | None, as found in BigCommerce's JSON
 
 

@@ -60,6 +60,7 @@ def client(sleeps):
         connect_timeout=3,
         read_timeout=7,
         max_retries=2,
+        max_wait_seconds=30,
         sleep=sleeps.append,
     ) as bc:
         yield bc
@@ -301,7 +302,7 @@ def test_429_waits_the_longer_of_both_headers(
 
 
 def test_429_with_a_long_reset_raises_rate_limited_without_sleeping(mocked, client, sleeps):
-    # given a reset window far beyond max_wait_seconds (30 s)
+    # given a reset window far beyond max_wait_seconds (30 s here)
     mocked.get(f"{ROOT}/v2/orders/5", status=429, headers={"X-Rate-Limit-Time-Reset-Ms": "120000"})
     # when / then the caller gets the wait to reschedule with
     with pytest.raises(RateLimited) as caught:

@@ -152,8 +152,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    # JSON only, bounded in size and depth (initiator_site/api.py, initiator_site/json_input.py).
+    "DEFAULT_PARSER_CLASSES": ["initiator_site.api.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "initiator_site.api.exception_handler",
 }
+# Every JSON parsed from outside (API bodies, webhook deliveries, BigCommerce's replies, admin
+# step configs) nests at most this deep; API bodies are at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BigCommerce Workflow Initiator API",
     "DESCRIPTION": "Workflows started by BigCommerce store events.",

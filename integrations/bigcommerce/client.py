@@ -10,7 +10,6 @@ or slow reply runs past it. Failures are raised as the typed errors of
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -24,6 +23,8 @@ from urllib.parse import quote
 import requests
 import urllib3
 from django.core.exceptions import ImproperlyConfigured
+
+from initiator_site import json_input
 
 from . import budget
 from .errors import (
@@ -454,13 +455,18 @@ class BigCommerceClient:
         return b"".join(chunks)
 
     def _json(self, content: bytes, what: str) -> Any:
+        """The reply as JSON, bounded in depth like every JSON the app reads."""
         try:
-            return json.loads(content.decode("utf-8"))
-        except (ValueError, RecursionError) as exc:
+            return json_input.loads(content, what="The reply")
+        except json_input.JSONInputError as exc:
+            if exc.kind == json_input.DEPTH:
+                raise BadResponse(
+                    f"BigCommerce sent an unusable reply for {what}: {exc.message}"
+                ) from None
             raise BadResponse(
                 f"BigCommerce sent a reply that is not JSON for {what} — check "
                 "that BIGCOMMERCE_API_BASE_URL points at the API."
-            ) from exc
+            ) from None
 
     def _error_for(
         self, response: requests.Response, content: bytes, path: str, what: str

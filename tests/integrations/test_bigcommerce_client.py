@@ -371,6 +371,22 @@ def test_a_reply_that_is_not_json_is_a_bad_response(mocked, client):
         client.get_store()
 
 
+@pytest.mark.parametrize("depth", [33, 1_100, 50_000])
+def test_a_reply_nested_past_the_json_limit_is_a_bad_response(mocked, client, depth):
+    # given a reply nested deeper than any JSON the app reads (JSON_MAX_DEPTH)
+    mocked.get(f"{ROOT}/v2/store", body="[" * depth + "]" * depth, content_type="application/json")
+    # when / then it is refused as unusable, not a RecursionError
+    with pytest.raises(BadResponse, match="more than 32 levels deep"):
+        client.get_store()
+
+
+@pytest.mark.parametrize("body", ['{"total": NaN}', '{"total": 1e400}', '{"total": Infinity}'])
+def test_a_reply_with_non_finite_numbers_is_a_bad_response(mocked, client, body):
+    mocked.get(f"{ROOT}/v2/orders/3", body=body, content_type="application/json")
+    with pytest.raises(BadResponse, match="not JSON"):
+        client.get_order(3)
+
+
 def test_redirects_are_not_followed(mocked, client):
     # given a redirect elsewhere (it would carry the token there)
     mocked.get(f"{ROOT}/v2/store", status=302, headers={"Location": "https://elsewhere.test/"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -179,7 +180,9 @@ def post_delivery(client, django_capture_on_commit_callbacks):
     """POST a delivery to a subscription's URL like BigCommerce does; tasks run inline."""
     from integrations.subscriptions import SECRET_HEADER
 
-    def post(sub, body, *, secret=None, raw=None, **extra):
+    def post(sub, body, *, secret=None, raw=None, chunked=False, **extra):
+        """`chunked`: sent as a server that decodes Transfer-Encoding: chunked hands it on —
+        no Content-Length, the body on a stream that ends with it (`wsgi.input_terminated`)."""
         headers = {
             f"HTTP_{SECRET_HEADER.upper().replace('-', '_')}": sub.secret
             if secret is None
@@ -187,12 +190,17 @@ def post_delivery(client, django_capture_on_commit_callbacks):
         }
         headers.update(extra)
         payload = raw if raw is not None else json.dumps(body)
+        url = f"/webhooks/bigcommerce/{sub.uuid}/"
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                f"/webhooks/bigcommerce/{sub.uuid}/",
-                payload,
-                content_type="application/json",
-                **headers,
-            )
+            if chunked:
+                data = payload.encode() if isinstance(payload, str) else payload
+                environ = {
+                    "CONTENT_TYPE": "application/json",
+                    "HTTP_TRANSFER_ENCODING": "chunked",
+                    "wsgi.input": io.BytesIO(data),
+                    "wsgi.input_terminated": True,
+                }
+                return client.generic("POST", url, b"", **(environ | headers))
+            return client.post(url, payload, content_type="application/json", **headers)
 
     return post

@@ -2,7 +2,7 @@
 
 Bodies are JSON only, parsed by `initiator_site.json_input` (bounded size and depth); a body
 over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 in the API's own JSON error shape, not Django's
-HTML 400.
+HTML 400. The schema documents these answers (`initiator_site.api_schema`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import re
 import pytest
 import responses
 
-from tests.conftest import BC_BASE, STORE_HASH, load_bigcommerce_example
+from tests.conftest import BC_BASE, STORE_HASH, load_bigcommerce_example, store_info
 
 STORE = f"{BC_BASE}/stores/{STORE_HASH}"
 
@@ -33,6 +33,9 @@ class FakeStore:
         self.failures: dict[str, list[tuple[int, dict]]] = {}
         # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
         rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
+        rsps.add_callback(
+            responses.GET, re.compile(rf"{BC_BASE}/stores/[^/]+/v2/store$"), store_info
+        )
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v2/orders/\d+"), self._order)
         rsps.add_callback(

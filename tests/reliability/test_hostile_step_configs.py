@@ -14,7 +14,6 @@ A case file: ``description``; ``steps`` (or ``steps_repeat: {"step", "times"}``)
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -35,21 +34,6 @@ VALID_STEP = {
 }
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Validation may not resolve or connect anywhere: any attempt is recorded and refused."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network use during validation")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 @pytest.fixture

@@ -36,3 +36,29 @@ def delivery_task_budget_check(app_configs=None, **kwargs):
             id="integrations.E002",
         )
     ]
+
+
+@register()
+def queue_timeouts_check(app_configs=None, **kwargs):
+    """A task killed at Q_TIMEOUT must not be handed out again while it still runs: the broker's
+    Q_RETRY and the delivery lease (DELIVERY_LEASE_SECONDS) must both be longer."""
+    from django.conf import settings
+
+    task = budget.delivery_task()
+    q_retry = float((getattr(settings, "Q_CLUSTER", None) or {}).get("retry", 0))
+    lease = float(getattr(settings, "DELIVERY_LEASE_SECONDS", 0))
+    problems = [
+        f"{name} is {value:g} s"
+        for name, value in (("Q_RETRY", q_retry), ("DELIVERY_LEASE_SECONDS", lease))
+        if value <= task.q_timeout
+    ]
+    if not problems:
+        return []
+    return [
+        Error(
+            f"{' and '.join(problems)}, not more than Q_TIMEOUT ({task.q_timeout:g} s): a task "
+            "still running could be handed out again and run twice at once.",
+            hint="Raise Q_RETRY and DELIVERY_LEASE_SECONDS above Q_TIMEOUT, or lower Q_TIMEOUT.",
+            id="integrations.E003",
+        )
+    ]

@@ -16,7 +16,7 @@ from integrations.bigcommerce import budget
 from integrations.bigcommerce import client as client_module
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.bigcommerce.errors import BadResponse, RateLimited, Unavailable
-from integrations.checks import delivery_task_budget_check
+from integrations.checks import delivery_task_budget_check, queue_timeouts_check
 from integrations.events import EventKey
 from integrations.payloads import DeliveryPayload
 
@@ -128,6 +128,29 @@ def test_manage_py_check_stops_on_it(settings, q_timeout):
     q_timeout(30)
     with pytest.raises(SystemCheckError, match="integrations.E002.*Q_TIMEOUT"):
         call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("q_retry", "lease", "named"),
+    [
+        (120, 300, ["Q_RETRY"]),
+        (180, 100, ["DELIVERY_LEASE_SECONDS"]),
+        (60, 60, ["Q_RETRY", "DELIVERY_LEASE_SECONDS"]),
+    ],
+)
+def test_retry_and_lease_must_outlast_the_timeout(settings, q_retry, lease, named):
+    # Given Q_RETRY or the delivery lease no longer than Q_TIMEOUT (120 s)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120, "retry": q_retry}
+    settings.DELIVERY_LEASE_SECONDS = lease
+    # When the system checks run, Then one error names each setting that is too short
+    (error,) = queue_timeouts_check()
+    assert error.id == "integrations.E003"
+    assert all(f"{name} is" in error.msg for name in named)
+    assert "Q_TIMEOUT (120 s)" in error.msg
+
+
+def test_the_shipped_retry_and_lease_outlast_the_timeout():
+    assert queue_timeouts_check() == []
 
 
 class CountingClient:

@@ -149,11 +149,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "initiator_site.api_schema.ApiSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    # JSON only, bounded in size and depth (initiator_site/api.py, initiator_site/json_input.py).
+    "DEFAULT_PARSER_CLASSES": ["initiator_site.api.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "initiator_site.api.exception_handler",
 }
+# Every JSON parsed from outside (API bodies, webhook deliveries, BigCommerce's replies, admin
+# step configs) nests at most this deep; API bodies are at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BigCommerce Workflow Initiator API",
     "DESCRIPTION": "Workflows started by BigCommerce store events.",
@@ -168,9 +175,17 @@ SPECTACULAR_SETTINGS = {
 BIGCOMMERCE_API_BASE_URL = env.str(
     "BIGCOMMERCE_API_BASE_URL", default="https://api.bigcommerce.com"
 )
+# One BigCommerce request's timeouts, its retries within a task, and the longest sleep before
+# one retry (a 429 asking for longer reschedules the delivery instead). With the fetch plan's
+# calls and FANOUT_INLINE_SECONDS they must fit in Q_TIMEOUT: a system check says so at
+# start-up (integrations/bigcommerce/budget.py computes it).
 BIGCOMMERCE_CONNECT_TIMEOUT = env.float("BIGCOMMERCE_CONNECT_TIMEOUT", default=5.0)
-BIGCOMMERCE_READ_TIMEOUT = env.float("BIGCOMMERCE_READ_TIMEOUT", default=20.0)
-BIGCOMMERCE_MAX_RETRIES = env.int("BIGCOMMERCE_MAX_RETRIES", default=3)
+BIGCOMMERCE_READ_TIMEOUT = env.float("BIGCOMMERCE_READ_TIMEOUT", default=10.0)
+BIGCOMMERCE_MAX_RETRIES = env.int("BIGCOMMERCE_MAX_RETRIES", default=2)
+BIGCOMMERCE_MAX_WAIT_SECONDS = env.float("BIGCOMMERCE_MAX_WAIT_SECONDS", default=3.0)
+# The longest wait BigCommerce's headers may ask for (a rate-limit reset, Retry-After): a longer
+# one, or inf, reads as this (integrations/bigcommerce/headers.py).
+BIGCOMMERCE_RETRY_HORIZON_SECONDS = env.float("BIGCOMMERCE_RETRY_HORIZON_SECONDS", default=3600.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024

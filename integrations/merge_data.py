@@ -1,6 +1,6 @@
 """From a delivery to merge data: which store resources to fetch, and how codes map onto them.
 
-Fetch plan (the minimum calls; docs/architecture.md, "Events"):
+Fetch plan (the minimum calls; docs/architecture.md, "Adding an event"):
 
 =================  ===========================  ==================================
 event              first call                   customer call (skipped for guests)
@@ -15,6 +15,11 @@ them: the caller passes the codes used, and each resource they need is fetched o
 the shipment (``GET /v2/orders/{o}/shipments/{s}``), the order's products (every page of
 ``GET /v2/orders/{o}/products?limit=250``) and the store's settings (``/v2/store``, cached per
 authentication by the caller).
+
+The delivery task's time budget (`integrations.bigcommerce.budget`) is sized for the brief's
+plan, ``MAX_FETCH_CALLS``; extra resources share it, and should BigCommerce be so slow that
+they would outlast it, the client's deadline stops the fetch and the delivery is retried later
+(never killed by the task timeout).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from integrations.events import (
 )
 from integrations.payloads import DeliveryPayload
 
+MAX_FETCH_CALLS = 2  # the first call and the customer call of the brief's plan above
 JSONValue = Any  # str | int | float | bool | list | dict | None, as found in BigCommerce's JSON
 
 

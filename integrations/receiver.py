@@ -130,6 +130,37 @@ def check_size(content_length: str | None) -> None:
         raise Rejected(413, f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes.")
 
 
+def read_body(request) -> bytes:
+    """The request's body, at most WEBHOOK_MAX_BODY_BYTES (413 beyond), read the same way with
+    or without a Content-Length. Django reads no body without one (it stops at the declared 0),
+    so a chunked body (Transfer-Encoding: chunked) is read from the server's own stream — which
+    a server that decodes chunked bodies ends at the body's end (`wsgi.input_terminated`)."""
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH")
+    check_size(declared)
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if declared in (None, "") and request.META.get("wsgi.input_terminated"):
+        body = _read_up_to(request.META["wsgi.input"], limit + 1)
+    elif declared in (None, "") and chunked:
+        raise Rejected(411, "Send a Content-Length: this server cannot read a chunked body.")
+    else:
+        body = request.read(limit + 1)
+    if len(body) > limit:
+        raise Rejected(413, f"Body over {limit} bytes.")
+    return body
+
+
+def _read_up_to(stream, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def redact_headers(headers) -> dict[str, str]:
     kept = {}
     for name, value in headers.items():

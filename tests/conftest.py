@@ -107,24 +107,35 @@ ACCESS_TOKEN = "tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 CLIENT_ID = "cid_1a2b3c4d5e6f7g8h9i0jklmnopqrstu"
 
 
+def store_info(request):
+    """BigCommerce's `GET /stores/{hash}/v2/store` (a `responses` callback): the store's
+    information for the good credentials, 401 for any other token, 404 for any other store."""
+    if f"/stores/{STORE_HASH}/" not in request.url:
+        return (404, {}, json.dumps({"status": 404, "title": "Not found"}))
+    if request.headers.get("X-Auth-Token") != ACCESS_TOKEN:
+        return (401, {}, json.dumps({"status": 401, "title": "Unauthorized"}))
+    body = load_bigcommerce_example("v2_store_information_response.json")
+    body["name"] = "XYZ T-Shirts"
+    return (200, {"Content-Type": "application/json"}, json.dumps(body))
+
+
 @pytest.fixture
 def mocked_bc():
     """`responses` active for the test; BigCommerce's store-info endpoint answers for the good
     credentials and 401s for any other token."""
     import responses
 
-    def store_info(request):
-        if request.headers.get("X-Auth-Token") != ACCESS_TOKEN:
-            return (401, {}, json.dumps({"status": 401, "title": "Unauthorized"}))
-        body = load_bigcommerce_example("v2_store_information_response.json")
-        body["name"] = "XYZ T-Shirts"
-        return (200, {"Content-Type": "application/json"}, json.dumps(body))
-
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_callback(
             responses.GET, f"{BC_BASE}/stores/{STORE_HASH}/v2/store", callback=store_info
         )
         yield rsps
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """For tests that make many users: a fast hasher instead of the real one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -154,6 +165,27 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """No connection may be opened: any attempt is recorded and refused (for tests where
+    validation alone must decide, and where generated input could name a host). Host names
+    may be looked up, from a fake resolver that knows none (a URL's host is checked at save)."""
+    import socket
+
+    from tests.workflows.test_address_policy import FakeResolver
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network use during validation")
+
+    monkeypatch.setattr(socket, "getaddrinfo", FakeResolver())
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
 
 
 # --- Task queue -----------------------------------------------------------------------------

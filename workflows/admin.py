@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_mixins import AccountScopedAdmin, AccountScopedInline, scoped_related_filter
+from initiator_site.json_input import BoundedJSONField
 from integrations.events import EVENTS
 from workflows import runs, services
 from workflows.merge_codes import as_tag
@@ -38,6 +40,8 @@ class StepInline(AccountScopedInline, admin.TabularInline):
     formset = StepFormSet
     extra = 0
     fields = ("position", "type", "config")
+    # The config is typed in as JSON: parsed with the app's bounds, like API bodies.
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONField}}
     ordering = ("position",)
 
 

@@ -20,7 +20,10 @@ class AuthenticationSerializer(serializers.ModelSerializer):
     client_id_hint = serializers.CharField(read_only=True)
     access_token_hint = serializers.CharField(read_only=True)
     workflow_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null once the user who created it is deleted
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = BigCommerceAuthentication

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -61,6 +61,15 @@ class AuthenticationViewSet(AccountScopedMixin, viewsets.ModelViewSet):
         except service.VerificationFailed as exc:
             raise verification_error(exc) from None
 
+    @extend_schema(
+        responses={
+            204: None,
+            409: inline_serializer(
+                "AuthenticationInUse",
+                {"detail": serializers.CharField(), "workflows": serializers.ListField()},
+            ),
+        }
+    )
     def destroy(self, request, *args, **kwargs):
         try:
             service.delete_authentication(self.get_object())

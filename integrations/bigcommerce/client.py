@@ -2,8 +2,10 @@
 
 Read-only toward the store: the only writes are to our own webhooks (``/v3/hooks``). Every call
 sends ``X-Auth-Token`` and JSON headers, has connect/read timeouts, is retried with exponential
-backoff on network errors and 5xx, and honours BigCommerce's rate-limit headers on 429.
-Failures are raised as the typed errors of :mod:`integrations.bigcommerce.errors`.
+backoff on network errors and 5xx, and honours BigCommerce's rate-limit headers on 429 (read
+with bounds by :mod:`.headers`). A client has a time budget (:mod:`.budget`): no request, sleep
+or slow reply runs past it. Failures are raised as the typed errors of
+:mod:`integrations.bigcommerce.errors`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from django.core.exceptions import ImproperlyConfigured
 
+from initiator_site import json_input
+
+from . import budget
 from .errors import (
     AuthenticationFailed,
     BadResponse,
@@ -31,6 +37,7 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
+from .headers import rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,8 @@ USER_AGENT = "bigcommerce-workflow-initiator/0.1"
 DEFAULT_BASE_URL = "https://api.bigcommerce.com"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_JITTER_SECONDS = 0.25
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # far beyond any reply the app asks for
+READ_CHUNK_BYTES = 64 * 1024
 MAX_HOOK_PAGES = 100  # a safety net should a server keep announcing more pages
 PRODUCTS_PER_PAGE = 250  # the most v2 lists return at once
 MAX_PRODUCT_PAGES = 40  # 10,000 line items: a safety net against a server that never ends
@@ -93,14 +102,9 @@ def retry_delay(
 
 
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
-    """Seconds a 429 asks us to wait: the longer of the reset window and ``X-Retry-After``."""
-    waits = []
-    for name, scale in (("X-Rate-Limit-Time-Reset-Ms", 1000.0), ("X-Retry-After", 1.0)):
-        try:
-            waits.append(max(0.0, float(headers[name]) / scale))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return max(waits) if waits else None
+    """Seconds a 429 asks us to wait: the longer of the reset window and ``X-Retry-After``
+    (or ``Retry-After``), finite and within the retry horizon (see :mod:`.headers`)."""
+    return rate_limit(headers).wait
 
 
 _kept_alive = threading.local()
@@ -144,8 +148,14 @@ class BigCommerceClient:
         read_timeout: float | None = None,
         max_retries: int | None = None,
         sleep: Callable[[float], Any] = time.sleep,
-        max_wait_seconds: float = 30,
+        max_wait_seconds: float | None = None,
+        budget_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Timeouts, retries and the longest sleep before a retry default to the settings
+        (:func:`.budget.client_limits`); ``budget_seconds``, the most this client may spend in
+        all, to a delivery task's BigCommerce share (:func:`.budget.delivery_task`). The budget
+        starts with the first request."""
         if not isinstance(store_hash, str) or not STORE_HASH_RE.fullmatch(store_hash):
             raise InvalidCredentials(
                 "The store hash is not valid — check the Store Hash: it is the short lowercase "
@@ -163,15 +173,21 @@ class BigCommerceClient:
         self._store_url = f"{self.base_url}/stores/{quote(store_hash, safe='')}"
         self._session = session if session is not None else requests.Session()
         self._owns_session = session is None
+        limits = budget.client_limits()
         self._timeout = (
-            float(connect_timeout or _setting("BIGCOMMERCE_CONNECT_TIMEOUT", 5.0)),
-            float(read_timeout or _setting("BIGCOMMERCE_READ_TIMEOUT", 20.0)),
+            float(connect_timeout or limits.connect_timeout),
+            float(read_timeout or limits.read_timeout),
         )
         if max_retries is None:
-            max_retries = _setting("BIGCOMMERCE_MAX_RETRIES", 3)
+            max_retries = limits.max_retries
         self._max_retries = max(0, int(max_retries))
         self._sleep = sleep
-        self._max_wait = float(max_wait_seconds)
+        self._max_wait = float(limits.max_wait if max_wait_seconds is None else max_wait_seconds)
+        if budget_seconds is None:
+            budget_seconds = budget.delivery_task().bigcommerce_seconds
+        self._budget = max(0.0, float(budget_seconds))
+        self._clock = clock
+        self._deadline: float | None = None
         self._calls = 0
 
     def __repr__(self) -> str:
@@ -192,6 +208,12 @@ class BigCommerceClient:
     def calls(self) -> int:
         """HTTP requests actually sent, retries and pages included."""
         return self._calls
+
+    def time_left(self) -> float:
+        """Seconds left of this client's budget (all of it before the first request)."""
+        if self._deadline is None:
+            return self._budget
+        return self._deadline - self._clock()
 
     # --- store data (read-only) -------------------------------------------------------------
 
@@ -341,6 +363,8 @@ class BigCommerceClient:
         }
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if self._deadline is None:
+            self._deadline = self._clock() + self._budget
         attempt = 0
         while True:
             try:
@@ -350,6 +374,19 @@ class BigCommerceClient:
                     error, attempt, max_retries=self._max_retries, max_wait=self._max_wait
                 )
                 if delay is None:
+                    raise
+                left = self.time_left()
+                if delay >= left:
+                    # Sleeping would outlast the budget (a queue task's timeout is behind it):
+                    # give up now; the error is retryable, so the caller reschedules.
+                    logger.warning(
+                        "BigCommerce %s %s failed (%s); not retried: a %.2f s wait, %.2f s left",
+                        method,
+                        path,
+                        error.message,
+                        delay,
+                        max(left, 0.0),
+                    )
                     raise
                 attempt += 1
                 logger.warning(
@@ -372,6 +409,12 @@ class BigCommerceClient:
         params: Mapping[str, Any] | None,
         body: Any,
     ) -> Any:
+        left = self.time_left()
+        if left <= 0:
+            raise Unavailable(
+                f"BigCommerce took longer than this task may wait ({self._budget:g} s) "
+                f"for {what} — try again later."
+            )
         self._calls += 1
         try:
             response = self._session.request(
@@ -380,10 +423,18 @@ class BigCommerceClient:
                 params=params,
                 json=body,
                 headers=headers,
-                timeout=self._timeout,
+                # Never past the budget; the reply is read below against the same deadline.
+                timeout=(min(self._timeout[0], left), min(self._timeout[1], left)),
                 # A redirect would carry X-Auth-Token to wherever it points: never follow one.
                 allow_redirects=False,
+                stream=True,
             )
+            try:
+                content = self._read(response, what)
+            finally:
+                response.close()
+        except BigCommerceError:
+            raise
         except requests.Timeout as exc:
             raise Unavailable(
                 f"BigCommerce did not answer in time for {what} — try again later."
@@ -399,18 +450,55 @@ class BigCommerceClient:
             ) from exc
         logger.debug("BigCommerce %s %s -> %s", method, path, response.status_code)
         if response.status_code >= 300:
-            raise self._error_for(response, path, what)
-        if response.status_code == 204 or not response.content:
+            raise self._error_for(response, content, path, what)
+        if response.status_code == 204 or not content:
             return None
+        return self._json(content, what)
+
+    def _read(self, response: requests.Response, what: str) -> bytes:
+        """The reply's body, within MAX_RESPONSE_BYTES and the budget. The read timeout bounds
+        each wait for data; this bounds a server that trickles it (each read returns what has
+        arrived, so the deadline is checked between them)."""
+        chunks, size = [], 0
         try:
-            return response.json()
-        except ValueError as exc:
+            while chunk := response.raw.read1(READ_CHUNK_BYTES, decode_content=True):
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise BadResponse(
+                        f"BigCommerce sent a reply over {MAX_RESPONSE_BYTES} bytes for {what}."
+                    )
+                chunks.append(chunk)
+                if self.time_left() <= 0:
+                    raise Unavailable(
+                        f"BigCommerce did not answer in time for {what} — try again later."
+                    )
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise Unavailable(
+                f"BigCommerce did not answer in time for {what} — try again later."
+            ) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise Unavailable(
+                f"BigCommerce's reply for {what} was cut off — try again later."
+            ) from exc
+        return b"".join(chunks)
+
+    def _json(self, content: bytes, what: str) -> Any:
+        """The reply as JSON, bounded in depth like every JSON the app reads."""
+        try:
+            return json_input.loads(content, what="The reply")
+        except json_input.JSONInputError as exc:
+            if exc.kind == json_input.DEPTH:
+                raise BadResponse(
+                    f"BigCommerce sent an unusable reply for {what}: {exc.message}"
+                ) from None
             raise BadResponse(
                 f"BigCommerce sent a reply that is not JSON for {what} — check "
                 "that BIGCOMMERCE_API_BASE_URL points at the API."
-            ) from exc
+            ) from None
 
-    def _error_for(self, response: requests.Response, path: str, what: str) -> BigCommerceError:
+    def _error_for(
+        self, response: requests.Response, content: bytes, path: str, what: str
+    ) -> BigCommerceError:
         status = response.status_code
         if status == 401:
             return AuthenticationFailed(
@@ -438,8 +526,16 @@ class BigCommerceClient:
                 status_code=status,
             )
         if status == 429:
-            wait = rate_limit_wait(response.headers)
+            limits = rate_limit(response.headers)
+            wait = limits.wait
             when = f"in {wait:.1f} s" if wait is not None else "later"
+            logger.info(
+                "BigCommerce rate limit for %s: %s of %s requests left, reset in %s s",
+                path.split("?")[0],
+                limits.requests_left,
+                limits.requests_quota,
+                limits.reset_after,
+            )
             return RateLimited(
                 f"BigCommerce's rate limit was reached; try again {when}.",
                 status_code=status,
@@ -457,15 +553,15 @@ class BigCommerceClient:
                 status_code=status,
             )
         return BadResponse(
-            f"BigCommerce refused the request for {what} (HTTP {status}): {self._detail(response)}",
+            f"BigCommerce refused the request for {what} (HTTP {status}): {self._detail(content)}",
             status_code=status,
         )
 
-    def _detail(self, response: requests.Response) -> str:
+    def _detail(self, content: bytes) -> str:
         """BigCommerce's own short explanation (v3 ``title``/``errors``, v2 ``message``)."""
         try:
-            body = response.json()
-        except ValueError:
+            body = self._json(content, "")
+        except BadResponse:
             return "no details"
         if isinstance(body, list) and body and isinstance(body[0], dict):
             body = body[0]  # v2 errors are a list of {status, message}

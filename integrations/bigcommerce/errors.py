@@ -6,6 +6,8 @@ forms, API responses, logs and stored delivery failures.
 
 from __future__ import annotations
 
+from .headers import clamp_seconds
+
 
 class BigCommerceError(Exception):
     """Base class. ``retryable`` tells a queue task whether trying again later can help."""
@@ -23,7 +25,8 @@ class BigCommerceError(Exception):
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-        self.retry_after = retry_after
+        # Finite and within the retry horizon whoever raised it: it becomes a timedelta later.
+        self.retry_after = clamp_seconds(retry_after)
         if retryable is not None:
             self.retryable = retryable
 
@@ -48,7 +51,8 @@ class NotFound(BigCommerceError):
 
 
 class RateLimited(BigCommerceError):
-    """HTTP 429 whose wait is longer than the client may sleep; ``retry_after`` is in seconds."""
+    """HTTP 429 whose wait is longer than the client may sleep (or than its time budget has
+    left); ``retry_after`` is in seconds, within the retry horizon."""
 
     retryable = True
 

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from initiator_site import json_input
+
 from . import data as samples
 from .control import StandInControl, is_loopback
 from .state import Fault, StandInError
@@ -427,8 +429,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not raw:
             return None
         try:
-            return json.loads(raw)
-        except ValueError as exc:
+            return json_input.loads(raw)
+        except json_input.JSONInputError as exc:
             raise StandInError(400, "Input is invalid.") from exc
 
     def _send(self, reply: Reply) -> None:

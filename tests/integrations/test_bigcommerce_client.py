@@ -60,6 +60,7 @@ def client(sleeps):
         connect_timeout=3,
         read_timeout=7,
         max_retries=2,
+        max_wait_seconds=30,
         sleep=sleeps.append,
     ) as bc:
         yield bc
@@ -301,7 +302,7 @@ def test_429_waits_the_longer_of_both_headers(
 
 
 def test_429_with_a_long_reset_raises_rate_limited_without_sleeping(mocked, client, sleeps):
-    # given a reset window far beyond max_wait_seconds (30 s)
+    # given a reset window far beyond max_wait_seconds (30 s here)
     mocked.get(f"{ROOT}/v2/orders/5", status=429, headers={"X-Rate-Limit-Time-Reset-Ms": "120000"})
     # when / then the caller gets the wait to reschedule with
     with pytest.raises(RateLimited) as caught:
@@ -368,6 +369,22 @@ def test_a_reply_that_is_not_json_is_a_bad_response(mocked, client):
     mocked.get(f"{ROOT}/v2/store", body="<html>login</html>", content_type="text/html")
     with pytest.raises(BadResponse, match="not JSON"):
         client.get_store()
+
+
+@pytest.mark.parametrize("depth", [33, 1_100, 50_000])
+def test_a_reply_nested_past_the_json_limit_is_a_bad_response(mocked, client, depth):
+    # given a reply nested deeper than any JSON the app reads (JSON_MAX_DEPTH)
+    mocked.get(f"{ROOT}/v2/store", body="[" * depth + "]" * depth, content_type="application/json")
+    # when / then it is refused as unusable, not a RecursionError
+    with pytest.raises(BadResponse, match="more than 32 levels deep"):
+        client.get_store()
+
+
+@pytest.mark.parametrize("body", ['{"total": NaN}', '{"total": 1e400}', '{"total": Infinity}'])
+def test_a_reply_with_non_finite_numbers_is_a_bad_response(mocked, client, body):
+    mocked.get(f"{ROOT}/v2/orders/3", body=body, content_type="application/json")
+    with pytest.raises(BadResponse, match="not JSON"):
+        client.get_order(3)
 
 
 def test_redirects_are_not_followed(mocked, client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -36,7 +37,7 @@ class FakeStore:
             item["order_product_id"] = product["id"]
         self.customer_v2["id"] = 11
         self.cart["customer_id"] = 11
-        self.failures: dict[str, list[int]] = {}
+        self.failures: dict[str, list[tuple[int, dict]]] = {}
         # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
         rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
@@ -60,8 +61,9 @@ class FakeStore:
         rsps.add_callback(responses.DELETE, re.compile(rf"{STORE}/v3/hooks/\d+"), self._delete_hook)
 
     # helpers for tests
-    def fail_next(self, path_part: str, *statuses: int):
-        self.failures.setdefault(path_part, []).extend(statuses)
+    def fail_next(self, path_part: str, *statuses: int, headers: dict | None = None):
+        """The next calls whose URL contains `path_part` answer `statuses`, with `headers`."""
+        self.failures.setdefault(path_part, []).extend((s, headers or {}) for s in statuses)
 
     def calls(self, method: str | None = None, path_part: str = "") -> list:
         return [
@@ -85,8 +87,8 @@ class FakeStore:
     def _injected(self, request):
         for part, statuses in self.failures.items():
             if part in request.url and statuses:
-                status = statuses.pop(0)
-                return self._json(status, {"status": status, "title": "injected"})
+                status, headers = statuses.pop(0)
+                return self._json(status, {"status": status, "title": "injected"}, headers)
         return None
 
     def _cart(self, request):
@@ -203,7 +205,9 @@ def post_delivery(client, django_capture_on_commit_callbacks):
     """POST a delivery to a subscription's URL like BigCommerce does; tasks run inline."""
     from integrations.subscriptions import SECRET_HEADER
 
-    def post(sub, body, *, secret=None, raw=None, **extra):
+    def post(sub, body, *, secret=None, raw=None, chunked=False, **extra):
+        """`chunked`: sent as a server that decodes Transfer-Encoding: chunked hands it on —
+        no Content-Length, the body on a stream that ends with it (`wsgi.input_terminated`)."""
         headers = {
             f"HTTP_{SECRET_HEADER.upper().replace('-', '_')}": sub.secret
             if secret is None
@@ -211,12 +215,17 @@ def post_delivery(client, django_capture_on_commit_callbacks):
         }
         headers.update(extra)
         payload = raw if raw is not None else json.dumps(body)
+        url = f"/webhooks/bigcommerce/{sub.uuid}/"
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                f"/webhooks/bigcommerce/{sub.uuid}/",
-                payload,
-                content_type="application/json",
-                **headers,
-            )
+            if chunked:
+                data = payload.encode() if isinstance(payload, str) else payload
+                environ = {
+                    "CONTENT_TYPE": "application/json",
+                    "HTTP_TRANSFER_ENCODING": "chunked",
+                    "wsgi.input": io.BytesIO(data),
+                    "wsgi.input_terminated": True,
+                }
+                return client.generic("POST", url, b"", **(environ | headers))
+            return client.post(url, payload, content_type="application/json", **headers)
 
     return post

@@ -67,6 +67,52 @@ def test_oversized_body_is_413(sub, post_delivery):
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_chunked_delivery_is_read_and_stored(sub, post_delivery, store):
+    # Given a valid delivery sent in chunks (no Content-Length), as a proxy may forward it
+    body = delivery_body("shipment_created")
+    # When it arrives
+    response = post_delivery(sub, body, chunked=True)
+    # Then it is read like any other: stored once, answered 200, processed
+    assert response.status_code == 200, response.content
+    delivery = WebhookDelivery.objects.get()
+    assert json.loads(delivery.body) == body
+    assert delivery.status == "processed"
+
+
+def test_a_chunked_body_over_the_limit_is_413(sub, post_delivery, settings):
+    # Given a chunked body one byte over WEBHOOK_MAX_BODY_BYTES (no Content-Length to refuse)
+    body = delivery_body("shipment_created")
+    text = json.dumps(body)
+    body["padding"] = "x" * (
+        settings.WEBHOOK_MAX_BODY_BYTES - len(text) - len(', "padding": ""') + 1
+    )
+    assert len(json.dumps(body)) == settings.WEBHOOK_MAX_BODY_BYTES + 1
+    # When / Then it is refused by size, like a declared one
+    response = post_delivery(sub, body, chunked=True)
+    assert response.status_code == 413
+    assert f"over {settings.WEBHOOK_MAX_BODY_BYTES} bytes" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_chunked_body_at_the_limit_is_accepted(sub, post_delivery, settings, store):
+    body = delivery_body("shipment_created")
+    text = json.dumps(body)
+    body["padding"] = "x" * (settings.WEBHOOK_MAX_BODY_BYTES - len(text) - len(', "padding": ""'))
+    assert len(json.dumps(body)) == settings.WEBHOOK_MAX_BODY_BYTES
+    assert post_delivery(sub, body, chunked=True).status_code == 200
+
+
+def test_a_chunked_body_the_server_cannot_read_is_411_not_invalid_json(sub, post_delivery):
+    # Given a server that passes chunked bodies on undecoded (no wsgi.input_terminated)
+    response = post_delivery(
+        sub, delivery_body("shipment_created"), chunked=True, **{"wsgi.input_terminated": False}
+    )
+    # Then the sender is told to send a length, not that its JSON is invalid
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [

@@ -48,9 +48,8 @@ def customer_order_ids(count: int, start: int = 1001) -> list[int]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_password_hashing(fast_password_hashing):
     """Users are made in most tests here; a slow hasher would be most of their run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- Output of children ---------------------------------------------------------------------

@@ -15,14 +15,12 @@ A case file: ``description``; ``steps`` (or ``steps_repeat: {"step", "times"}``)
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.reliability.corpus import expand
-from tests.workflows.test_address_policy import FakeResolver
 from workflows import services
 from workflows.models import Step, Workflow
 
@@ -37,22 +35,6 @@ VALID_STEP = {
 }
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Validation may not connect anywhere (any attempt is recorded and refused); it may look
-    a host name up, from a fake resolver that knows none."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network use during validation")
-
-    monkeypatch.setattr(socket, "getaddrinfo", FakeResolver())
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 @pytest.fixture

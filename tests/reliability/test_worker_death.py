@@ -36,7 +36,15 @@ from workflows.models import StepResult, WorkflowRun
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 HANG_MS = 15_000  # the first order fetch hangs; the worker is killed long before it answers
-Q_TIMEOUT, LEASE_SECONDS, Q_RETRY = 5, 6, 12  # timeout < lease < retry, as in production
+Q_TIMEOUT, LEASE_SECONDS, Q_RETRY = 8, 9, 16  # timeout < lease < retry, as in production
+# BigCommerce limits that fit the short Q_TIMEOUT, as the start-up check requires: 2 calls ×
+# (0.5 s + 3 s) + 0.5 s of inline runs = 7.5 s. The hung fetch is killed long before 3 s.
+SHORT_BIGCOMMERCE_LIMITS = {
+    "BIGCOMMERCE_CONNECT_TIMEOUT": "0.5",
+    "BIGCOMMERCE_READ_TIMEOUT": "3",
+    "BIGCOMMERCE_MAX_RETRIES": "0",
+    "FANOUT_INLINE_SECONDS": "0.5",
+}
 ORDER_CALLS = "GET /v2/orders/{id}"
 
 
@@ -77,6 +85,7 @@ def short_leases(env, settings):
         Q_TIMEOUT=str(Q_TIMEOUT),
         Q_RETRY=str(Q_RETRY),
         DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
+        **SHORT_BIGCOMMERCE_LIMITS,
     )
     return env
 

@@ -111,3 +111,24 @@ def test_changing_an_active_workflows_event_in_admin_moves_its_hook(
     assert subscription_for(wf.authentication, "cart_converted").status == "registered"
     assert subscription_for(wf.authentication, "shipment_created").hook_id is None
     assert [h["scope"] for h in store.hooks.values()] == ["store/cart/converted"]
+
+
+@pytest.mark.parametrize(
+    "config", ["[" * 1_100 + "]" * 1_100, '{"a":' * 5_000 + "1" + "}" * 5_000, '{"a": NaN}']
+)
+def test_admin_step_config_beyond_the_json_limits_is_a_form_error(
+    client, account_admin, make_workflow, config
+):
+    # Given a step config typed into the admin that nests past JSON_MAX_DEPTH (or is not JSON)
+    wf = make_workflow("cart_abandoned", status="draft")
+    client.force_login(account_admin)
+    client.raise_request_exception = False  # a crash must show as the 500 it would be
+    # When the workflow is saved
+    response = client.post(
+        reverse("admin:workflows_workflow_change", args=[wf.pk]), inline_data(wf, config)
+    )
+    # Then the form is shown again with the reason, and nothing was saved
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "levels deep (the limit)" in html or "not valid JSON" in html
+    assert not Step.objects.exists()

@@ -58,7 +58,10 @@ class WorkflowSerializer(serializers.ModelSerializer):
     steps = StepSerializer(many=True, required=False)
     send_once = SendOnceSerializer(source="*", required=False)
     subscription = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null once the user who created it is deleted
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Workflow

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
+from initiator_site.api_schema import ErrorSerializer
 from integrations.models import WebhookSubscription
 from workflows import runs, services
 from workflows.api.serializers import RunSerializer, WorkflowSerializer
@@ -78,7 +79,7 @@ class WorkflowViewSet(AccountScopedMixin, viewsets.ModelViewSet):
         """Stop listening: removes the BigCommerce hook when no other active workflow needs it."""
         return self._respond(services.pause(self.get_object()))
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses={201: RunSerializer})
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Run the workflow now on sample data of its event (delays skipped, emails to you)."""
@@ -99,7 +100,7 @@ class RunViewSet(AccountScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
     account_path = "workflow__account"
     permission_classes = [IntegrationManagerForWrites]
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses={200: RunSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         """Run a failed run again from the step that failed."""

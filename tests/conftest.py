@@ -1,16 +1,10 @@
 """Project-wide pytest fixtures."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load_bigcommerce_example(name: str) -> dict:
-    """BigCommerce's own example payloads (copied verbatim from its published examples)."""
-    return json.loads((FIXTURES / "bigcommerce" / name).read_text())
+from tests.factories import load_bigcommerce_example
 
 
 @pytest.fixture

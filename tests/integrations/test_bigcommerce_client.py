@@ -28,7 +28,7 @@ from integrations.bigcommerce.errors import (
     RateLimited,
     Unavailable,
 )
-from tests.conftest import load_bigcommerce_example
+from tests.factories import load_bigcommerce_example
 
 BASE = "https://api.bigcommerce.test"
 STORE = "abc123"

@@ -20,7 +20,7 @@ from integrations.bigcommerce.errors import (
 )
 from integrations.management.commands import bigcommerce_standin
 from integrations.standin import StandIn, data, server
-from tests.conftest import load_bigcommerce_example
+from tests.factories import load_bigcommerce_example
 
 STORE, TOKEN = "teststore", "test-token-123"
 OTHER, OTHER_TOKEN = "otherstore", "other-token-456"

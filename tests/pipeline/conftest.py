@@ -8,7 +8,8 @@ import re
 import pytest
 import responses
 
-from tests.conftest import BC_BASE, STORE_HASH, load_bigcommerce_example
+from tests.conftest import BC_BASE, STORE_HASH
+from tests.factories import load_bigcommerce_example
 
 STORE = f"{BC_BASE}/stores/{STORE_HASH}"
 

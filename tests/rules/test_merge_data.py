@@ -13,7 +13,7 @@ from integrations.merge_data import (
     subject_keys,
 )
 from integrations.payloads import DeliveryPayload
-from tests.conftest import load_bigcommerce_example
+from tests.factories import load_bigcommerce_example
 
 CART_ID = "09346904-4175-44fd-be53-f7e598531b6c"
 

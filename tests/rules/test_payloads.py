@@ -7,7 +7,7 @@ import json
 import pytest
 
 from integrations.payloads import DeliveryPayload, PayloadError, parse_delivery
-from tests.conftest import load_bigcommerce_example
+from tests.factories import load_bigcommerce_example
 
 STORE = "abc123"
 SCOPES = {

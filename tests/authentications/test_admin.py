@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import BigCommerceAuthentication
-from tests.conftest import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 import responses
 
 from integrations.models import BigCommerceAuthentication
-from tests.conftest import ACCESS_TOKEN, BC_BASE, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, BC_BASE, CLIENT_ID, STORE_HASH
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/bigcommerce/authentications/"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from integrations import crypto
 from integrations.crypto import DecryptionError
 from integrations.models import BigCommerceAuthentication
-from tests.conftest import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
 
 pytestmark = pytest.mark.django_db
 

@@ -47,11 +47,6 @@ def mocked():
 
 
 @pytest.fixture
-def sleeps():
-    return []
-
-
-@pytest.fixture
 def client(sleeps):
     with BigCommerceClient(
         STORE,

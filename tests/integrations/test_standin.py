@@ -2,8 +2,6 @@
 
 import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -20,22 +18,20 @@ from integrations.bigcommerce.errors import (
 )
 from integrations.management.commands import bigcommerce_standin
 from integrations.standin import StandIn, data, server
+from tests import harness
 from tests.factories import load_bigcommerce_example
+from tests.servers import RecordingServer
 
 STORE, TOKEN = "teststore", "test-token-123"
 OTHER, OTHER_TOKEN = "otherstore", "other-token-456"
 CART_ID = "3cae6525-d0e8-4252-afec-0890fbb710c5"
+WEBHOOK_PATH = "/webhooks/bigcommerce/x/"  # where the hooks of the `fire` tests point
 
 
 @pytest.fixture
 def standin():
     with StandIn(port=0, stores={STORE: TOKEN, OTHER: OTHER_TOKEN}) as running:
         yield running
-
-
-@pytest.fixture
-def sleeps():
-    return []
 
 
 @pytest.fixture
@@ -49,8 +45,7 @@ def client(standin, sleeps):
 @pytest.fixture
 def control(standin):
     """Call the control API over HTTP, as a benchmark script would."""
-    session = requests.Session()
-    session.trust_env = False
+    session = harness.session()
 
     def call(method, path, body=None):
         response = session.request(
@@ -60,43 +55,6 @@ def control(standin):
 
     yield call
     session.close()
-
-
-class Receiver:
-    """A tiny loopback webhook endpoint that records what it receives."""
-
-    def __init__(self, status=200):
-        self.received = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                outer.received.append((dict(self.headers), self.rfile.read(length)))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/bigcommerce/x/"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver()
-    yield running
-    running.close()
 
 
 # --- store API ---------------------------------------------------------------------------------
@@ -309,10 +267,12 @@ def test_control_api_validates_its_input(control):
 
 
 def test_fire_delivers_a_bigcommerce_shaped_payload_with_registered_headers(
-    control, client, receiver
+    control, client, recording_server
 ):
     # given a hook registered with a secret header
-    hook = client.create_hook("store/shipment/created", receiver.url, {"X-Secret": "s3"})
+    hook = client.create_hook(
+        "store/shipment/created", recording_server.url(WEBHOOK_PATH), {"X-Secret": "s3"}
+    )
     # when
     status, results = control(
         "POST", "fire", {"store_hash": STORE, "scope": "store/shipment/created"}
@@ -320,9 +280,9 @@ def test_fire_delivers_a_bigcommerce_shaped_payload_with_registered_headers(
     # then
     assert status == 200
     assert [(r["destination"], r["status"], r["hook_id"]) for r in results] == [
-        (receiver.url, 200, hook["id"])
+        (recording_server.url(WEBHOOK_PATH), 200, hook["id"])
     ]
-    headers, raw = receiver.received[0]
+    headers, raw = recording_server.received[0].headers, recording_server.received[0].body
     body = json.loads(raw)
     example = load_bigcommerce_example("webhook_store_shipment_created.json")
     assert list(body) == list(example)
@@ -340,10 +300,10 @@ def test_fire_delivers_a_bigcommerce_shaped_payload_with_registered_headers(
 @pytest.mark.parametrize(
     "scope", ["store/cart/abandoned", "store/cart/converted", "store/order/created"]
 )
-def test_fire_generates_realistic_data_per_scope(standin, client, receiver, scope):
-    client.create_hook(scope, receiver.url, {})
+def test_fire_generates_realistic_data_per_scope(standin, client, recording_server, scope):
+    client.create_hook(scope, recording_server.url(WEBHOOK_PATH), {})
     standin.fire(STORE, scope)
-    body = json.loads(receiver.received[0][1])
+    body = json.loads(recording_server.received[0].body)
     if scope == "store/cart/abandoned":
         assert set(body["data"]) == {"type", "id", "token"}
         assert client.get_cart(body["data"]["id"])["id"] == body["data"]["id"]
@@ -353,8 +313,8 @@ def test_fire_generates_realistic_data_per_scope(standin, client, receiver, scop
         assert body["data"]["type"] == "order" and isinstance(body["data"]["id"], int)
 
 
-def test_fire_uses_given_data_and_hash_and_count(control, client, receiver):
-    client.create_hook("store/cart/converted", receiver.url, {})
+def test_fire_uses_given_data_and_hash_and_count(control, client, recording_server):
+    client.create_hook("store/cart/converted", recording_server.url(WEBHOOK_PATH), {})
     data_ = {"type": "cart", "id": CART_ID, "orderId": "252"}
     # when fired three times without a hash: three distinct events
     control(
@@ -368,16 +328,16 @@ def test_fire_uses_given_data_and_hash_and_count(control, client, receiver):
         "fire",
         {"store_hash": STORE, "scope": "store/cart/converted", "count": 2, "hash": "abc"},
     )
-    bodies = [json.loads(raw) for _, raw in receiver.received]
+    bodies = [json.loads(r.body) for r in recording_server.received]
     assert [b["data"] for b in bodies[:3]] == [data_] * 3
     assert len({b["hash"] for b in bodies[:3]}) == 3
     assert [b["hash"] for b in bodies[3:]] == ["abc", "abc"]
 
 
-def test_fire_skips_inactive_hooks_and_other_scopes(control, client, receiver):
+def test_fire_skips_inactive_hooks_and_other_scopes(control, client, recording_server):
     # given one hook BigCommerce deactivated and one for another scope
-    hook = client.create_hook("store/cart/abandoned", receiver.url, {})
-    client.create_hook("store/cart/converted", receiver.url, {})
+    hook = client.create_hook("store/cart/abandoned", recording_server.url(WEBHOOK_PATH), {})
+    client.create_hook("store/cart/converted", recording_server.url(WEBHOOK_PATH), {})
     status, deactivated = control("POST", f"hooks/{hook['id']}/deactivate")
     assert status == 200 and deactivated["is_active"] is False
     assert client.list_hooks()[0]["is_active"] is False
@@ -386,14 +346,14 @@ def test_fire_skips_inactive_hooks_and_other_scopes(control, client, receiver):
         200,
         [],
     )
-    assert receiver.received == []
+    assert recording_server.received == []
 
 
 def test_fire_reports_failed_and_refused_deliveries(standin, client):
     # given a destination nobody listens on, and one off loopback
-    unused = Receiver()
+    unused = RecordingServer()
     unused.close()
-    client.create_hook("store/cart/abandoned", unused.url, {})
+    client.create_hook("store/cart/abandoned", unused.url(WEBHOOK_PATH), {})
     client.create_hook("store/cart/abandoned", "https://example.com/h", {})
     # when
     results = standin.fire(STORE, "store/cart/abandoned", timeout=2)

@@ -1,6 +1,5 @@
 """Concurrent identical deliveries: the unique constraint lets exactly one in."""
 
-import json
 import threading
 
 import pytest
@@ -8,8 +7,8 @@ from django.db import connection
 from django.test import Client
 
 from integrations.models import WebhookDelivery
-from integrations.subscriptions import SECRET_HEADER, subscription_for
-from tests.pipeline.conftest import delivery_body
+from integrations.subscriptions import subscription_for
+from tests.factories import delivery_body, post_delivery
 
 
 @pytest.mark.django_db(transaction=True)
@@ -19,20 +18,14 @@ def test_twenty_concurrent_duplicates_store_one_delivery(make_workflow, auth, mo
     sub = subscription_for(auth, "shipment_created")
     enqueued = []
     monkeypatch.setattr("workflows.broker.enqueue_delivery", enqueued.append)
-    payload = json.dumps(delivery_body("shipment_created"))
-    header = {f"HTTP_{SECRET_HEADER.upper().replace('-', '_')}": sub.secret}
+    body = delivery_body("shipment_created")
     statuses = []
     barrier = threading.Barrier(20)
 
     def post():
         try:
             barrier.wait()
-            response = Client().post(
-                f"/webhooks/bigcommerce/{sub.uuid}/",
-                payload,
-                content_type="application/json",
-                **header,
-            )
+            response = post_delivery(Client(), sub, body)
             statuses.append(response.status_code)
         finally:
             connection.close()

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
 from workflows import tasks
 from workflows.models import Step, StepResult, WorkflowRun
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from integrations.events import get_event
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
-from tests.relay import run_due_deliveries
+from tests.factories import delivery_body
+from tests.harness import run_due_deliveries
 from workflows import tasks
 from workflows.models import Step, WorkflowRun
 

@@ -6,7 +6,7 @@ import pytest
 
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import SECRET_HEADER, subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
 from workflows.models import WorkflowRun
 
 pytestmark = pytest.mark.django_db

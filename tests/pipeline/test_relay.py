@@ -1,6 +1,5 @@
 """The cluster's delivery relay: the receiver stores, each poll hands out what is due, once."""
 
-import json
 import os
 
 import pytest
@@ -12,30 +11,17 @@ from django_q.signing import SignedPackage
 from integrations import deliveries
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body, post_delivery
 from workflows.broker import FastORM, RelayRedis
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def relay_mode(monkeypatch):
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(Conf, "SYNC", False)
 
 
 def receive(client, auth, hash_):
     sub = subscription_for(auth, "shipment_created")
     body = delivery_body("shipment_created")
     body["hash"] = hash_
-    response = client.post(
-        f"/webhooks/bigcommerce/{sub.uuid}/",
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_X_WEBHOOK_SECRET=sub.secret,
-    )
-    assert response.status_code == 200
+    assert post_delivery(client, sub, body).status_code == 200
     return WebhookDelivery.objects.get(hash=hash_)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from integrations import receiver, subscriptions
 from integrations.models import WebhookSubscription
 from integrations.subscriptions import SECRET_HEADER, subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
 from workflows import services
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,6 @@ from workflows import services
 pytestmark = pytest.mark.django_db
 
 
-def hook_writes(store):
-    return [
-        (c.request.method, c.request.url.rsplit("/stores/abc123", 1)[1])
-        for c in store.rsps.calls
-        if "/v3/hooks" in c.request.url and c.request.method != "GET"
-    ]
-
-
 def test_first_activation_creates_the_hook(make_workflow, auth, store):
     wf = make_workflow("shipment_created", status="draft")
     services.activate(wf)
@@ -62,7 +54,7 @@ def test_existing_inactive_hook_is_reactivated_not_duplicated(make_workflow, aut
     WebhookSubscription.objects.update(status="error")
     services.activate(wf)
     assert len(store.hooks) == 1 and hook["is_active"] is True
-    assert ("PUT", f"/v3/hooks/{hook['id']}") in hook_writes(store)
+    assert ("PUT", f"/v3/hooks/{hook['id']}") in store.hook_writes()
 
 
 def test_health_check_recreates_a_missing_hook(make_workflow, auth, store):

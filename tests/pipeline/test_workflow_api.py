@@ -4,7 +4,7 @@ import pytest
 
 from integrations.events import get_event
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
 from workflows.models import Workflow
 
 pytestmark = pytest.mark.django_db

@@ -7,21 +7,14 @@ import json
 import pytest
 
 from integrations.payloads import DeliveryPayload, PayloadError, parse_delivery
-from tests.factories import load_bigcommerce_example
+from tests.factories import STORE_HASH as STORE
+from tests.factories import delivery_body, drop_path, set_path
 
-STORE = "abc123"
 SCOPES = {
     "cart_abandoned": "store/cart/abandoned",
     "cart_converted": "store/cart/converted",
     "shipment_created": "store/shipment/created",
 }
-
-
-def example(event_key: str) -> dict:
-    """BigCommerce's example delivery for the event, sent by our store."""
-    body = load_bigcommerce_example(f"webhook_store_{event_key}.json")
-    body["producer"] = body["producer"].replace("{store_hash}", STORE)
-    return body
 
 
 def parse(event_key: str, body) -> DeliveryPayload:
@@ -31,7 +24,7 @@ def parse(event_key: str, body) -> DeliveryPayload:
 
 def test_cart_abandoned_example_parses():
     # given BigCommerce's cart abandoned example
-    body = example("cart_abandoned")
+    body = delivery_body("cart_abandoned")
     # when parsing it
     payload = parse("cart_abandoned", body)
     # then the cart id and the delivery's identity are extracted
@@ -51,7 +44,7 @@ def test_cart_abandoned_example_parses():
 def test_cart_converted_example_parses():
     # given BigCommerce's cart converted example
     # when parsing it
-    payload = parse("cart_converted", example("cart_converted"))
+    payload = parse("cart_converted", delivery_body("cart_converted"))
     # then both the cart and the order ids are extracted
     assert payload.event_key == "cart_converted"
     assert payload.cart_id == "d30016e2-23c0-4a90-884f-2e92ac135476"
@@ -62,7 +55,7 @@ def test_cart_converted_example_parses():
 def test_shipment_created_example_parses():
     # given BigCommerce's shipment created example
     # when parsing it
-    payload = parse("shipment_created", example("shipment_created"))
+    payload = parse("shipment_created", delivery_body("shipment_created"))
     # then the shipment and order ids are extracted
     assert (payload.shipment_id, payload.order_id, payload.cart_id) == (12, 251, None)
     assert payload.hash == "8b98021cb0faa7e3a58a0e4182d3696a4bdd24ab"
@@ -105,7 +98,7 @@ def test_shipment_created_example_parses():
 )
 def test_drifted_types_are_accepted(event_key, change, field, expected):
     # given an example delivery with a type drift seen across BigCommerce's docs
-    body = example(event_key)
+    body = delivery_body(event_key)
     change(body)
     # when parsing it
     payload = parse(event_key, body)
@@ -114,7 +107,7 @@ def test_drifted_types_are_accepted(event_key, change, field, expected):
 
 
 def _with(event_key, change):
-    body = example(event_key)
+    body = delivery_body(event_key)
     change(body)
     return json.dumps(body).encode()
 
@@ -122,25 +115,11 @@ def _with(event_key, change):
 def _set(path, value):
     """A change setting a (dotted) key of the body."""
 
-    def change(body):
-        *parents, last = path.split(".")
-        target = body
-        for key in parents:
-            target = target[key]
-        target[last] = value
-
-    return change
+    return lambda body: set_path(body, path, value)
 
 
 def _drop(path):
-    def change(body):
-        *parents, last = path.split(".")
-        target = body
-        for key in parents:
-            target = target[key]
-        del target[last]
-
-    return change
+    return lambda body: drop_path(body, path)
 
 
 MALFORMED = [
@@ -267,7 +246,7 @@ def test_there_are_enough_malformed_cases():
 
 def test_hostile_values_are_not_echoed_in_full():
     # given a producer full of markup, much longer than a store hash
-    body = example("cart_abandoned")
+    body = delivery_body("cart_abandoned")
     body["producer"] = "stores/<script>" + "x" * 5000
     body["scope"] = "store/cart/abandoned\n" + "y" * 5000
     # when parsing it
@@ -289,7 +268,7 @@ def test_unknown_expected_scope_is_a_programming_error():
 
 def test_payload_is_immutable_and_keeps_the_raw_body():
     # given a parsed payload
-    body = example("shipment_created")
+    body = delivery_body("shipment_created")
     payload = parse("shipment_created", copy.deepcopy(body))
     # when inspecting it
     # then the raw body is kept as sent and the payload cannot be changed

@@ -8,10 +8,10 @@ from integrations.events import EVENTS, get_event
 from integrations.merge_data import Resources, build_merge_data, fetch_resources
 from integrations.payloads import parse_delivery
 from integrations.sample_data import sample_payload, sample_resources
+from tests.factories import STORE_HASH as STORE
 from tests.factories import load_bigcommerce_example
 
 EVENT_KEYS = list(EVENTS)
-STORE = "abc123"
 
 
 def has_path(resources: Resources, code: str) -> bool:

@@ -1,15 +1,14 @@
 """Runs with real steps, driven by BigCommerce-shaped deliveries."""
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
+from tests.servers import reply
 from workflows import engine, runs, services, tasks
 from workflows.models import Step, StepResult, WorkflowRun
 
@@ -140,35 +139,18 @@ def test_failed_run_is_retried_from_the_failed_step(
         runs.retry(run)
 
 
-class Recorder(BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        Recorder.received.append((self.path, dict(self.headers), self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def loopback_receiver(settings):
-    Recorder.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host = f"127.0.0.1:{server.server_port}"
-    settings.OUTBOUND_HTTP_ALLOWLIST = [host]
-    yield f"http://{host}"
-    server.shutdown()
+def loopback_receiver(settings, recording_server):
+    """An allowlisted loopback server answering 204 at /hooks/survey."""
+    recording_server.routes["/hooks/survey"] = reply(204)
+    settings.OUTBOUND_HTTP_ALLOWLIST = [f"127.0.0.1:{recording_server.port}"]
+    return recording_server
 
 
 def test_http_step_posts_merge_data_to_allowlisted_loopback(
     make_workflow, auth, post_delivery, store, loopback_receiver
 ):
-    url = loopback_receiver + "/hooks/survey?email=[BigCommerce | Customer | email]"
+    url = loopback_receiver.base + "/hooks/survey?email=[BigCommerce | Customer | email]"
     with_steps(
         make_workflow,
         ("http_request", {"method": "POST", "url": url, "headers": {"X-Source": "bc"}}),
@@ -176,7 +158,8 @@ def test_http_step_posts_merge_data_to_allowlisted_loopback(
     fire(auth, post_delivery)
     run = WorkflowRun.objects.get()
     assert run.status == "succeeded", run.error
-    ((path, headers, body),) = Recorder.received
+    (received,) = loopback_receiver.received
+    path, headers, body = received.path, received.headers, received.body
     assert path == "/hooks/survey?email=jane.smith%40example.com"
     assert headers["X-Source"] == "bc"
     assert json.loads(body)["BigCommerce | Order | id"] == 251

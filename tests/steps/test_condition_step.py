@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.steps import CONVERTED, SHIPMENT, make_ctx, sample_merge_data
+from tests.factories import CONVERTED, SHIPMENT, make_ctx, sample_merge_data
 from workflows.steps import STEP_KINDS, StepStatus
 
 condition = STEP_KINDS["condition"]

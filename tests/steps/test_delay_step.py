@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.steps import SHIPMENT, make_ctx
+from tests.factories import SHIPMENT, make_ctx
 from workflows.steps import STEP_KINDS, StepOutcome
 
 delay = STEP_KINDS["delay"]

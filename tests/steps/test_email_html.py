@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.steps import SHIPMENT, make_ctx, sample_merge_data
+from tests.factories import SHIPMENT, make_ctx, sample_merge_data
 from workflows import email_html
 from workflows.steps import STEP_KINDS
 

@@ -9,113 +9,37 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from urllib3.util import connection as urllib3_connection
 
-from tests.steps import SHIPMENT, make_ctx, sample_merge_data
+from tests.factories import SHIPMENT, make_ctx, sample_merge_data
+from tests.servers import reply
 from workflows.steps import STEP_KINDS
+
+pytestmark = pytest.mark.usefixtures("connections")  # only loopback is ever connected to
 
 http_request = STEP_KINDS["http_request"]
 LOOPBACK = {"127.0.0.1", "::1"}
 FIRST_NAME = "[BigCommerce | Customer | first_name]"
 
 
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        values = [v for k, v in self.headers if k.lower() == name.lower()]
-        assert len(values) <= 1, f"{name} sent {len(values)} times"
-        return values[0] if values else None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        self.server.received.append(
-            Received(self.command, self.path, list(self.headers.items()), body)
-        )
-        status, text = self.server.routes.get(urlsplit(self.path).path, (200, "ok"))
-        payload = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, format, *args):  # keep test output quiet
-        pass
-
-
-class _LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[Received] = []
-        self.routes: dict[str, tuple[int, str]] = {}
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls getfqdn() (a reverse DNS lookup); skip it.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-@pytest.fixture
-def server():
-    srv = _LoopbackServer()
-    thread = threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
-
-
 @pytest.fixture(autouse=True)
-def connections(monkeypatch):
-    """Every outbound connection attempt, (host, port); non-loopback ones fail the test."""
-    attempts: list[tuple[str, int]] = []
-    real_connect = urllib3_connection.create_connection
-
-    def guarded_connect(address, *args, **kwargs):
-        attempts.append(address)
-        assert address[0] in LOOPBACK, f"test tried to connect to {address}"
-        return real_connect(address, *args, **kwargs)
-
+def no_dns(monkeypatch):
+    """Numeric hosts are parsed, not looked up; a name would be a DNS query."""
     real_getaddrinfo = socket.getaddrinfo
 
-    def no_dns(host, *args, **kwargs):
-        # Numeric hosts are parsed, not looked up; a name would be a DNS query.
+    def loopback_only(host, *args, **kwargs):
         assert host in LOOPBACK, f"test tried to resolve {host!r}"
         return real_getaddrinfo(host, *args, **kwargs)
 
-    monkeypatch.setattr(urllib3_connection, "create_connection", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
-    return attempts
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 @pytest.fixture
-def allowlisted(settings, server):
+def allowlisted(settings, recording_server):
     settings.OUTBOUND_HTTP_ALLOWLIST = ["127.0.0.1"]
-    return server
+    return recording_server
 
 
 def test_default_body_is_the_merge_data_as_json(allowlisted, connections):
@@ -256,7 +180,9 @@ def test_get_sends_no_body(allowlisted):
 
 def test_non_2xx_fails_with_status_and_excerpt(allowlisted):
     # given a server that answers 500
-    allowlisted.routes["/hook"] = (500, "boom:\n  database   down " + "x" * 500)
+    allowlisted.routes["/hook"] = reply(
+        500, "boom:\n  database   down " + "x" * 500, {"Content-Type": "text/plain; charset=utf-8"}
+    )
     config = http_request.validate({"url": f"{allowlisted.base}/hook"}, SHIPMENT)
 
     # when it runs

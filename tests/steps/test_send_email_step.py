@@ -10,7 +10,7 @@ import smtplib
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 
-from tests.steps import ABANDONED, CONVERTED, SHIPMENT, make_ctx, sample_merge_data
+from tests.factories import ABANDONED, CONVERTED, SHIPMENT, make_ctx, sample_merge_data
 from workflows.steps import STEP_KINDS
 
 send_email = STEP_KINDS["send_email"]

@@ -10,7 +10,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.steps import ABANDONED, SHIPMENT
+from tests.factories import ABANDONED, SHIPMENT
 from workflows.models import StepType
 from workflows.steps import (
     MAX_STEPS_PER_WORKFLOW,

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from tests.ui.html import check_page
+from tests.html import check_page
 
 pytestmark = pytest.mark.django_db
 

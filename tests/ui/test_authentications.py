@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.models import BigCommerceAuthentication
-from tests.conftest import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
-from tests.ui.html import check_page
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.html import check_page
 
 pytestmark = pytest.mark.django_db
 

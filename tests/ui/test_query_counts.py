@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.ui.conftest import SEND_EMAIL
+from tests.factories import SEND_EMAIL
 from workflows import services
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +19,15 @@ def count_queries(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-def test_workflow_list(as_manager, make_workflow, manager, django_assert_max_num_queries):
+def test_workflow_list(as_manager, create_workflow, manager, django_assert_max_num_queries):
     url = reverse("workflows:list")
-    first = make_workflow(name="wf 0")
+    first = create_workflow(name="wf 0")
     services.run_test_event(first, manager)
     baseline = count_queries(as_manager, url)
     for i in range(1, 15):
-        wf = make_workflow(name=f"wf {i}", event="cart_converted" if i % 2 else "shipment_created")
+        wf = create_workflow(
+            name=f"wf {i}", event="cart_converted" if i % 2 else "shipment_created"
+        )
         services.run_test_event(wf, manager)
     with django_assert_max_num_queries(baseline):
         html = as_manager.get(url).content.decode()
@@ -33,23 +35,23 @@ def test_workflow_list(as_manager, make_workflow, manager, django_assert_max_num
 
 
 def test_authentication_list(
-    as_manager, account, make_authentication, make_workflow, django_assert_max_num_queries
+    as_manager, account, make_authentication, create_workflow, django_assert_max_num_queries
 ):
     url = reverse("authentications:list")
     auth = make_authentication(account, name="store 0")
-    make_workflow(authentication=auth)
+    create_workflow(authentication=auth)
     baseline = count_queries(as_manager, url)
     for i in range(1, 12):
         auth = make_authentication(account, name=f"store {i}")
-        make_workflow(name=f"wf {i}", authentication=auth)
+        create_workflow(name=f"wf {i}", authentication=auth)
     with django_assert_max_num_queries(baseline):
         as_manager.get(url)
 
 
 def test_workflow_page_with_steps_and_runs(
-    as_manager, make_workflow, manager, django_assert_max_num_queries
+    as_manager, create_workflow, manager, django_assert_max_num_queries
 ):
-    workflow = make_workflow(steps=[SEND_EMAIL])
+    workflow = create_workflow(steps=[SEND_EMAIL])
     services.run_test_event(workflow, manager)
     url = reverse("workflows:detail", args=[workflow.pk])
     baseline = count_queries(as_manager, url)
@@ -60,10 +62,10 @@ def test_workflow_page_with_steps_and_runs(
         as_manager.get(url)
 
 
-def test_run_page(as_manager, make_workflow, manager, django_assert_max_num_queries):
-    small = services.run_test_event(make_workflow(steps=[SEND_EMAIL]), manager)
+def test_run_page(as_manager, create_workflow, manager, django_assert_max_num_queries):
+    small = services.run_test_event(create_workflow(steps=[SEND_EMAIL]), manager)
     baseline = count_queries(as_manager, reverse("workflows:run", args=[small.pk]))
-    big = services.run_test_event(make_workflow(steps=[SEND_EMAIL] * 12), manager)
+    big = services.run_test_event(create_workflow(steps=[SEND_EMAIL] * 12), manager)
     assert big.step_results.count() == 12
     with django_assert_max_num_queries(baseline):
         as_manager.get(reverse("workflows:run", args=[big.pk]))

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.events import get_event
-from tests.ui.html import check_page
+from tests.html import check_page
 from workflows.models import StepResult
 
 pytestmark = pytest.mark.django_db

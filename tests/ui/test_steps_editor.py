@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
-from tests.ui.conftest import DELAY, SEND_EMAIL
-from tests.ui.html import check_page
+from tests.factories import DELAY, SEND_EMAIL
+from tests.html import check_page
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW
 
 pytestmark = pytest.mark.django_db
@@ -210,8 +210,8 @@ def test_edit_missing_position_is_404(as_manager, workflow):
     assert as_manager.get(reverse("workflows:step-edit", args=[workflow.pk, 5])).status_code == 404
 
 
-def test_move_and_delete(as_manager, make_workflow):
-    workflow = make_workflow(steps=[SEND_EMAIL, DELAY])
+def test_move_and_delete(as_manager, create_workflow):
+    workflow = create_workflow(steps=[SEND_EMAIL, DELAY])
     move = reverse("workflows:step-move", args=[workflow.pk, 1])
     assert as_manager.post(move, {"direction": "up"}).status_code == 302
     assert [t for t, _ in steps_of(workflow)] == ["delay", "send_email"]
@@ -224,8 +224,8 @@ def test_move_and_delete(as_manager, make_workflow):
     assert [s.position for s in workflow.steps.all()] == [0]
 
 
-def test_step_limit_is_enforced(as_manager, make_workflow):
-    workflow = make_workflow(steps=[DELAY] * MAX_STEPS_PER_WORKFLOW)
+def test_step_limit_is_enforced(as_manager, create_workflow):
+    workflow = create_workflow(steps=[DELAY] * MAX_STEPS_PER_WORKFLOW)
     html = as_manager.get(reverse("workflows:detail", args=[workflow.pk])).content.decode()
     assert "+ Delay" not in html
     response = as_manager.post(

@@ -9,8 +9,8 @@ from django.utils.html import escape
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.events import get_event
 from integrations.models import BigCommerceAuthentication
-from tests.conftest import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
-from tests.ui.html import check_page
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.html import check_page
 from workflows.merge_codes import as_tag
 from workflows.models import Workflow
 

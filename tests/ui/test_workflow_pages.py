@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
-from tests.conftest import ACCESS_TOKEN
-from tests.ui.html import check_page
+from tests.factories import ACCESS_TOKEN
+from tests.html import check_page
 from workflows.models import Workflow, WorkflowRun
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,8 @@ def test_home_redirects_to_the_workflow_list(as_member):
     assert as_member.get("/").url == reverse("workflows:list")
 
 
-def test_list_shows_name_event_status_and_last_run(as_member, workflow, make_workflow, run):
-    make_workflow(name="Abandoned carts", event="cart_abandoned", steps=[])
+def test_list_shows_name_event_status_and_last_run(as_member, workflow, create_workflow, run):
+    create_workflow(name="Abandoned carts", event="cart_abandoned", steps=[])
     html = check_page(as_member.get(reverse("workflows:list")))
     assert "Post-shipment survey" in html and "Abandoned carts" in html
     assert "Shipment Created" in html and "Cart Abandoned" in html
@@ -77,17 +77,17 @@ def test_member_reads_the_page_without_write_controls(as_member, workflow):
         assert label not in html
 
 
-def test_activate_registers_the_hook_and_pause_removes_it(as_manager, workflow, bc_store):
+def test_activate_registers_the_hook_and_pause_removes_it(as_manager, workflow, store):
     response = as_manager.post(reverse("workflows:activate", args=[workflow.pk]))
     assert response.url == detail(workflow)
     workflow.refresh_from_db()
     assert workflow.status == "active"
-    assert len(bc_store.hooks) == 1
+    assert len(store.hooks) == 1
     html = as_manager.get(detail(workflow)).content.decode()
     assert "Registered" in html and ">Pause<" in html
     as_manager.post(reverse("workflows:pause", args=[workflow.pk]))
     workflow.refresh_from_db()
-    assert workflow.status == "paused" and bc_store.hooks == {}
+    assert workflow.status == "paused" and store.hooks == {}
 
 
 def test_activate_without_public_url_warns_why(as_manager, workflow, settings):
@@ -162,10 +162,10 @@ def settings_with(workflow, **changes) -> dict:
     return {f"settings-{key}": value for key, value in data.items()}
 
 
-def test_settings_move_the_workflow_to_an_event_its_steps_fit(as_manager, workflow, bc_store):
+def test_settings_move_the_workflow_to_an_event_its_steps_fit(as_manager, workflow, store):
     # Given an active workflow whose email uses customer codes, which every event offers
     as_manager.post(reverse("workflows:activate", args=[workflow.pk]))
-    assert [h["scope"] for h in bc_store.hooks.values()] == ["store/shipment/created"]
+    assert [h["scope"] for h in store.hooks.values()] == ["store/shipment/created"]
     # When its settings move it to Cart Converted
     response = as_manager.post(
         reverse("workflows:settings", args=[workflow.pk]),
@@ -176,10 +176,10 @@ def test_settings_move_the_workflow_to_an_event_its_steps_fit(as_manager, workfl
     workflow.refresh_from_db()
     assert workflow.event == "cart_converted"
     assert workflow.steps.get().config["to"] == "[BigCommerce | Customer | email]"
-    assert [h["scope"] for h in bc_store.hooks.values()] == ["store/cart/converted"]
+    assert [h["scope"] for h in store.hooks.values()] == ["store/cart/converted"]
 
 
-def test_settings_refuse_an_event_without_the_codes_the_steps_use(as_manager, make_workflow):
+def test_settings_refuse_an_event_without_the_codes_the_steps_use(as_manager, create_workflow):
     # Given an email step that uses the order's id
     email = {
         "type": "send_email",
@@ -190,7 +190,7 @@ def test_settings_refuse_an_event_without_the_codes_the_steps_use(as_manager, ma
             "format": "text",
         },
     }
-    workflow = make_workflow(steps=[email])
+    workflow = create_workflow(steps=[email])
     # When its settings try Cart Abandoned, which has no order
     response = as_manager.post(
         reverse("workflows:settings", args=[workflow.pk]),

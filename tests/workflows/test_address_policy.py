@@ -6,7 +6,6 @@ No test here touches the network: IPs are judged as objects and DNS is a fake re
 from __future__ import annotations
 
 import ipaddress
-import socket
 
 import pytest
 
@@ -16,51 +15,6 @@ from workflows.outbound.address_policy import (
     OutboundRefused,
     is_forbidden_ip,
 )
-
-
-class FakeResolver:
-    """Stands in for `socket.getaddrinfo`: answers IP literals and a fixed table, nothing else.
-
-    A table value is a list of addresses, or a list of such lists for successive lookups (the
-    last answer repeats) — the latter simulates DNS rebinding.
-    """
-
-    def __init__(self, table: dict[str, list] | None = None) -> None:
-        self.table = dict(table or {})
-        self.name_lookups: list[str] = []
-
-    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
-        host = host.decode() if isinstance(host, bytes) else host
-        try:
-            addresses = [str(ipaddress.ip_address(host))]
-        except ValueError:
-            self.name_lookups.append(host)
-            answers = self.table.get(host)
-            if answers is None:
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
-            if answers and isinstance(answers[0], list):
-                index = min(self.name_lookups.count(host), len(answers)) - 1
-                answers = answers[index]
-            addresses = answers
-        results = []
-        for address in addresses:
-            version = ipaddress.ip_address(address).version
-            af = socket.AF_INET6 if version == 6 else socket.AF_INET
-            if family not in (0, socket.AF_UNSPEC, af):
-                continue
-            sockaddr = (address, port, 0, 0) if version == 6 else (address, port)
-            results.append((af, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr))
-        if not results:
-            raise socket.gaierror(socket.EAI_ADDRFAMILY, "No address of the requested family")
-        return results
-
-
-@pytest.fixture
-def resolver(monkeypatch):
-    fake = FakeResolver()
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
-    return fake
-
 
 # --- is_forbidden_ip --------------------------------------------------------------------------
 

@@ -8,20 +8,15 @@ anything but 127.0.0.1 / ::1. Tests about public or private targets patch the co
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import json
 import socket
-import socketserver
 import ssl
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import urllib3.connection
 from urllib3.util import connection as urllib3_connection
 
-from tests.workflows.test_address_policy import FakeResolver
+from tests.servers import OK, redirect, respond
 from workflows.outbound import (
     OutboundError,
     OutboundPolicy,
@@ -30,86 +25,14 @@ from workflows.outbound import (
 )
 from workflows.outbound import http as outbound_http
 
-# --- loopback test server -----------------------------------------------------------------
+# --- the loopback test server, its allowlist, and the network guards -----------------------
 
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        self.server.received.append(
-            Received(self.command, self.path, dict(self.headers.items()), body)
-        )
-        route = self.server.routes.get(self.path.split("?")[0], _ok)
-        route(self)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, format, *args):  # keep test output quiet
-        pass
-
-
-class _LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[Received] = []
-        self.routes: dict = {}
-        self.release = threading.Event()  # lets "slow" handlers finish at teardown
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls getfqdn() (a reverse lookup); skip it.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that timed out and left is expected in some tests
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
-
-
-def _respond(handler, status=200, body=b"", headers=None) -> None:
-    handler.send_response(status)
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    if "Content-Length" not in (headers or {}):
-        handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-def _ok(handler) -> None:
-    _respond(handler, 200, b"ok", {"Content-Type": "text/plain"})
-
-
-def _redirect(status: int, location: str):
-    return lambda handler: _respond(handler, status, headers={"Location": location})
+pytestmark = pytest.mark.usefixtures("resolver", "connections")
 
 
 @pytest.fixture
-def server():
-    srv = _LoopbackServer()
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield srv
-    srv.release.set()
-    srv.shutdown()
-    srv.server_close()
-    thread.join(timeout=5)
+def server(recording_server):
+    return recording_server
 
 
 @pytest.fixture
@@ -117,31 +40,10 @@ def policy(server):
     return OutboundPolicy([f"127.0.0.1:{server.port}"])
 
 
-# --- network guards (autouse) ---------------------------------------------------------------
-
-
 @pytest.fixture(autouse=True)
-def resolver(monkeypatch):
+def _localhost(resolver):
     """No real DNS in this file: literals and a small table only."""
-    fake = FakeResolver({"localhost": ["127.0.0.1"]})
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
-    return fake
-
-
-@pytest.fixture(autouse=True)
-def connections(monkeypatch):
-    """Every outbound socket connect is recorded; a non-loopback target fails the test."""
-    real_create_connection = urllib3_connection.create_connection
-    targets: list[tuple[str, int]] = []
-
-    def guarded(address, *args, **kwargs):
-        targets.append(address)
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            pytest.fail(f"test tried to connect to non-loopback {address}")
-        return real_create_connection(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3_connection, "create_connection", guarded)
-    return targets
+    resolver.table["localhost"] = ["127.0.0.1"]
 
 
 # --- the happy path ---------------------------------------------------------------------------
@@ -149,7 +51,7 @@ def connections(monkeypatch):
 
 def test_sends_method_headers_and_body_to_allowlisted_loopback_server(server, policy):
     # Given a loopback server that answers 201 with a header and a body
-    server.routes["/hook"] = lambda h: _respond(
+    server.routes["/hook"] = lambda h: respond(
         h, 201, b'{"id": 7}', {"Content-Type": "application/json", "X-Reply": "yes"}
     )
     payload = json.dumps({"order_id": 42}).encode()
@@ -286,7 +188,7 @@ def test_redirect_to_forbidden_target_is_refused_before_connecting(
 ):
     # Given the allowlisted server redirects to an internal address
     resolver.table["internal.example"] = ["10.0.0.5"]
-    server.routes["/start"] = _redirect(302, location)
+    server.routes["/start"] = redirect(302, location)
 
     # When the request follows it / Then the policy refuses the hop
     with pytest.raises(OutboundRefused):
@@ -299,7 +201,7 @@ def test_redirect_to_forbidden_target_is_refused_before_connecting(
 
 def test_redirect_is_followed_and_relative_location_resolved(server, policy):
     # Given /a redirects (relatively) to /b
-    server.routes["/a"] = _redirect(302, "/b?step=2")
+    server.routes["/a"] = redirect(302, "/b?step=2")
 
     # When / Then the final response and URL are reported
     response = send_request("GET", server.url("/a"), policy=policy)
@@ -311,7 +213,7 @@ def test_redirect_is_followed_and_relative_location_resolved(server, policy):
 def test_redirect_chain_limit(server, policy):
     # Given an endless redirect loop
     for n in range(10):
-        server.routes[f"/loop/{n}"] = _redirect(302, f"/loop/{n + 1}")
+        server.routes[f"/loop/{n}"] = redirect(302, f"/loop/{n + 1}")
 
     # When / Then it stops after max_redirects hops
     with pytest.raises(OutboundError, match="too many redirects"):
@@ -319,8 +221,8 @@ def test_redirect_chain_limit(server, policy):
     assert [r.path for r in server.received] == ["/loop/0", "/loop/1", "/loop/2", "/loop/3"]
 
 
-def test_max_redirects_zero_refuses_any_redirect(server, policy):
-    server.routes["/a"] = _redirect(307, "/b")
+def test_max_redirects_zero_refuses_anyredirect(server, policy):
+    server.routes["/a"] = redirect(307, "/b")
     with pytest.raises(OutboundError, match="too many redirects"):
         send_request("GET", server.url("/a"), policy=policy, max_redirects=0)
     assert len(server.received) == 1
@@ -338,7 +240,7 @@ def test_max_redirects_zero_refuses_any_redirect(server, policy):
 )
 def test_redirect_method_rules_for_post(server, policy, status, method, body):
     # Given a POST answered with a redirect
-    server.routes["/submit"] = _redirect(status, "/next")
+    server.routes["/submit"] = redirect(status, "/next")
 
     # When it is followed
     send_request(
@@ -357,8 +259,8 @@ def test_redirect_method_rules_for_post(server, policy, status, method, body):
 
 
 def test_303_turns_put_into_get_but_307_keeps_put(server, policy):
-    server.routes["/see-other"] = _redirect(303, "/next")
-    server.routes["/temporary"] = _redirect(307, "/next")
+    server.routes["/see-other"] = redirect(303, "/next")
+    server.routes["/temporary"] = redirect(307, "/next")
 
     send_request("PUT", server.url("/see-other"), body=b"x", policy=policy)
     send_request("PUT", server.url("/temporary"), body=b"x", policy=policy)
@@ -374,8 +276,8 @@ def test_303_turns_put_into_get_but_307_keeps_put(server, policy):
 def test_cross_origin_redirect_drops_secret_headers(server):
     # Given both spellings of the server allowlisted, and a redirect from one to the other
     policy = OutboundPolicy([f"127.0.0.1:{server.port}", f"localhost:{server.port}"])
-    server.routes["/same"] = _redirect(307, "/other-path")
-    server.routes["/cross"] = _redirect(307, server.url("/landing", host="localhost"))
+    server.routes["/same"] = redirect(307, "/other-path")
+    server.routes["/cross"] = redirect(307, server.url("/landing", host="localhost"))
     headers = {"Authorization": "Bearer t", "X-Api-Key": "k", "Content-Type": "text/plain"}
 
     # When requests follow a same-origin and a cross-origin redirect
@@ -393,7 +295,7 @@ def test_cross_origin_redirect_drops_secret_headers(server):
 
 
 def test_utf8_location_is_followed(server, policy):
-    server.routes["/start"] = lambda h: _respond(
+    server.routes["/start"] = lambda h: respond(
         h, 302, headers={"Location": "/caf\u00e9".encode().decode("latin-1")}
     )
     response = send_request("GET", server.url("/start"), policy=policy)
@@ -424,7 +326,7 @@ def test_redirect_response_body_is_never_read(server, policy):
 
 
 def test_redirect_status_without_location_is_returned_as_is(server, policy):
-    server.routes["/r"] = lambda h: _respond(h, 302, b"nowhere")
+    server.routes["/r"] = lambda h: respond(h, 302, b"nowhere")
     response = send_request("GET", server.url("/r"), policy=policy)
     assert (response.status_code, response.body_excerpt) == (302, "nowhere")
 
@@ -434,7 +336,7 @@ def test_overall_deadline_spans_hops(server, policy, monkeypatch):
     ticks = iter(range(0, 10_000, 10))
     monkeypatch.setattr(outbound_http, "_clock", lambda: next(ticks))
     for n in range(10):
-        server.routes[f"/hop/{n}"] = _redirect(302, f"/hop/{n + 1}")
+        server.routes[f"/hop/{n}"] = redirect(302, f"/hop/{n + 1}")
 
     # When the chain is followed with a 25 s deadline (each hop is under its own timeouts)
     with pytest.raises(OutboundError, match="longer than the 25 s limit"):
@@ -450,7 +352,7 @@ def test_overall_deadline_spans_hops(server, policy, monkeypatch):
 
 
 def test_response_within_the_cap_is_returned_whole(server, policy):
-    server.routes["/small"] = lambda h: _respond(h, 200, b"a" * 100)
+    server.routes["/small"] = lambda h: respond(h, 200, b"a" * 100)
     response = send_request("GET", server.url("/small"), policy=policy, max_response_bytes=100)
     assert response.body_excerpt == "a" * 100
     assert response.truncated is False
@@ -458,7 +360,7 @@ def test_response_within_the_cap_is_returned_whole(server, policy):
 
 def test_response_over_the_cap_is_truncated(server, policy):
     # Given a response larger than the cap
-    server.routes["/big"] = lambda h: _respond(h, 200, b"b" * 100_000)
+    server.routes["/big"] = lambda h: respond(h, 200, b"b" * 100_000)
 
     # When it is fetched with a small cap
     response = send_request("GET", server.url("/big"), policy=policy, max_response_bytes=1000)
@@ -488,7 +390,7 @@ def test_response_without_length_over_the_cap_is_truncated(server, policy):
 def test_cap_applies_to_the_decompressed_body(server, policy):
     # Given a small gzip body that inflates to 5 MB
     compressed = gzip.compress(b"0" * 5_000_000)
-    server.routes["/gzip"] = lambda h: _respond(h, 200, compressed, {"Content-Encoding": "gzip"})
+    server.routes["/gzip"] = lambda h: respond(h, 200, compressed, {"Content-Encoding": "gzip"})
 
     # When / Then the excerpt is the first decoded bytes, cut at the cap
     response = send_request("GET", server.url("/gzip"), policy=policy, max_response_bytes=1000)
@@ -497,7 +399,7 @@ def test_cap_applies_to_the_decompressed_body(server, policy):
 
 
 def test_cut_in_the_middle_of_a_character_still_decodes(server, policy):
-    server.routes["/utf8"] = lambda h: _respond(
+    server.routes["/utf8"] = lambda h: respond(
         h, 200, "é".encode() * 10, {"Content-Type": "text/plain; charset=utf-8"}
     )
     response = send_request("GET", server.url("/utf8"), policy=policy, max_response_bytes=5)
@@ -510,7 +412,7 @@ def test_cut_in_the_middle_of_a_character_still_decodes(server, policy):
 
 def test_read_timeout_before_headers(server, policy):
     # Given a server that does not answer until released
-    server.routes["/slow"] = lambda h: (server.release.wait(10), _ok(h))
+    server.routes["/slow"] = lambda h: (server.release.wait(10), OK(h))
 
     # When / Then a short read timeout ends the request with a user-safe error
     with pytest.raises(OutboundError, match="did not respond within 0.2 s"):

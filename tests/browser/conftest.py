@@ -1,16 +1,19 @@
 """Real headless Chromium (Debian's ``chromium``) driven by Playwright against ``live_server``.
 
 Run with ``pytest -m browser tests/browser``. Only loopback traffic: the browser talks to the
-live server, the app talks to the BigCommerce stand-in.
+live server, the app talks to the BigCommerce stand-in (``live_standin``, tests/conftest.py).
+The fixtures here are the browser's own; the suite's come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+
+from tests.factories import PASSWORD
+from tests.harness import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,10 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STORE, TOKEN = "standin", "standin-token"
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-PASSWORD = "correct-horse-battery-staple"  # tests.conftest.make_user's
 
 
 @pytest.fixture(scope="module")
@@ -73,18 +73,6 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture
-def standin(settings, live_server):
-    """The BigCommerce stand-in on a free loopback port; webhooks point at the live server."""
-    from integrations.standin import StandIn
-
-    with StandIn(port=0, stores={STORE: TOKEN}) as server:
-        settings.BIGCOMMERCE_API_BASE_URL = server.base_url
-        settings.PUBLIC_BASE_URL = live_server.url
-        settings.WEBHOOK_ALLOW_HTTP = True
-        yield server
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ import pytest
 from django.conf import settings
 
 from tests.reliability.corpus import expand
-from workflows import services
 from workflows.models import Step, Workflow
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "step_configs"
@@ -53,20 +52,11 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture
-def setup(api_client, manager, make_authentication, account, other_account):
-    auth = make_authentication(account)
+def setup(api_client, manager, auth, make_authentication, other_account, create_workflow):
     other = make_authentication(other_account, name="Rival")
     api_client.force_authenticate(manager)
     api_client.raise_request_exception = False  # a crash must show as the 500 it would be
-    existing = services.create_workflow(
-        account=account,
-        created_by=manager,
-        steps=[VALID_STEP],
-        name="Existing",
-        initiator="bigcommerce",
-        event="shipment_created",
-        authentication=auth,
-    )
+    existing = create_workflow(name="Existing", steps=[VALID_STEP])
     return auth, other, existing
 
 

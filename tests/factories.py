@@ -31,7 +31,8 @@ from workflows.steps import StepContext
 # The app's copy (integrations/standin/examples/, which the stand-in serves) is the one home of
 # every example the app uses; tests/fixtures/bigcommerce/ holds only the variants no app code
 # reads (spec examples, endpoints the app never calls). A name is in one place or the other.
-TEST_ONLY_EXAMPLES = Path(__file__).parent / "fixtures" / "bigcommerce"
+FIXTURES = Path(__file__).parent / "fixtures"
+TEST_ONLY_EXAMPLES = FIXTURES / "bigcommerce"
 
 
 def load_bigcommerce_example(name: str) -> Any:

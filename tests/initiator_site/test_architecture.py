@@ -7,7 +7,8 @@ import ast
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import ROOT
+
 PACKAGES = ("accounts", "initiator_site", "integrations", "workflows")
 
 

@@ -3,7 +3,6 @@
 import json
 import logging
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -29,15 +28,14 @@ from integrations.bigcommerce.errors import (
     Unavailable,
 )
 from tests.factories import load_bigcommerce_example
+from tests.harness import ROOT as REPOSITORY
 
 BASE = "https://api.bigcommerce.test"
 STORE = "abc123"
 TOKEN = "tok3n-Sup3rSecret-9f8e7d"
 ROOT = f"{BASE}/stores/{STORE}"
 # BigCommerce's OpenAPI spec sits beside the repository in the shared workspace.
-WEBHOOKS_SPEC = (
-    Path(__file__).resolve().parents[3] / "shared/bigcommerce/specs/reference/webhooks.v3.yml"
-)
+WEBHOOKS_SPEC = REPOSITORY.parent / "shared/bigcommerce/specs/reference/webhooks.v3.yml"
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """`make bench`'s printed report: the verdicts against #7's targets, and the server's shape."""
 
 import json
-from pathlib import Path
 
 from bench import report
+from tests.factories import FIXTURES
 
-SAVED = Path(__file__).resolve().parents[1] / "fixtures" / "bench-report.json"
+SAVED = FIXTURES / "bench-report.json"
 
 
 def saved() -> dict:

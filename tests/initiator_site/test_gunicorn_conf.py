@@ -1,12 +1,13 @@
 """The production gunicorn.conf.py: sync workers by default, gthread when threads are asked for."""
 
 import runpy
-from pathlib import Path
 
 import pytest
 from gunicorn.config import Config
 
-CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+from tests.harness import ROOT
+
+CONF = ROOT / "gunicorn.conf.py"
 
 
 def loaded(monkeypatch, **env) -> Config:

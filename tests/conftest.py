@@ -1,6 +1,8 @@
-"""The suite's pytest fixtures, every one in this file: accounts and users, BigCommerce (mocked
-with `responses`, or the stand-in on loopback), authentications, workflows and runs, deliveries,
-loopback servers and network guards, and the children of multi-process tests.
+"""The suite's shared pytest fixtures, all in this one file: accounts and users, BigCommerce
+(mocked with `responses`, or the stand-in on loopback), authentications, workflows and runs,
+deliveries, loopback servers and network guards, and the children of multi-process tests. (A
+fixture only one module needs stays in that module; tests/browser/conftest.py holds the
+browser's Playwright fixtures.)
 
 They wrap the plain helpers of tests.factories (models, delivery bodies), tests.servers
 (FakeStore, RecordingServer, FakeResolver) and tests.harness (real processes).

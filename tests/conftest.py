@@ -10,6 +10,7 @@ They wrap the plain helpers of tests.factories (models, delivery bodies), tests.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import secrets
@@ -198,17 +199,7 @@ def make_workflow(account, auth):
     workflow row without steps, on `auth` unless `authentication=` is given, its subscription
     wanted when active (tests.factories.make_workflow)."""
 
-    def make(event=factories.SHIPMENT, name="Survey", status="active", **fields):
-        return factories.make_workflow(
-            fields.pop("account", account),
-            fields.pop("authentication", auth),
-            event,
-            name,
-            status,
-            **fields,
-        )
-
-    return make
+    return functools.partial(factories.make_workflow, account=account, authentication=auth)
 
 
 @pytest.fixture
@@ -216,18 +207,9 @@ def create_workflow(account, auth, manager):
     """create_workflow(name="Post-shipment survey", steps=[SEND_EMAIL], event=..., **fields): a
     draft made by the manager through workflows.services, as the UI and the API make one."""
 
-    def make(name="Post-shipment survey", steps=None, event=factories.SHIPMENT, **fields):
-        return factories.create_workflow(
-            fields.pop("account", account),
-            fields.pop("created_by", manager),
-            fields.pop("authentication", auth),
-            name,
-            steps,
-            event,
-            **fields,
-        )
-
-    return make
+    return functools.partial(
+        factories.create_workflow, account=account, created_by=manager, authentication=auth
+    )
 
 
 @pytest.fixture
@@ -279,7 +261,11 @@ def victim(make_authentication, make_user, account, manager):
     auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
     email = {"to": "a@example.com", "subject": f"S {MARK}", "body": "b"}
     workflow = factories.create_workflow(
-        account, manager, auth, f"Flow {MARK}", [{"type": "send_email", "config": email}]
+        f"Flow {MARK}",
+        [{"type": "send_email", "config": email}],
+        account=account,
+        created_by=manager,
+        authentication=auth,
     )
     sub = subscription_for(auth, "shipment_created")
     delivery = WebhookDelivery.objects.create(
@@ -426,12 +412,12 @@ def make_active_workflow(standin_auth, account, manager):
 
     def make(name="Survey", steps=None, event=factories.SHIPMENT, **fields):
         workflow = factories.create_workflow(
-            account,
-            manager,
-            standin_auth,
             name,
             [EMAIL_STEP] if steps is None else steps,
             event,
+            account=account,
+            created_by=manager,
+            authentication=standin_auth,
             **fields,
         )
         return workflow, factories.activate_quietly(workflow)

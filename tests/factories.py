@@ -180,13 +180,22 @@ def make_user(account, username, *, integration_manager=False, staff=False, supe
 # --- Authentications, subscriptions, workflows ----------------------------------------------
 
 
+def credentials(**fields) -> dict:
+    """The fields of a new authentication, as the API, the UI and the admin take them:
+    STORE_HASH's good credentials, with `fields` added or changed (a `name`, a wrong token)."""
+    return {
+        "store_hash": STORE_HASH,
+        "client_id": CLIENT_ID,
+        "access_token": ACCESS_TOKEN,
+        **fields,
+    }
+
+
 def make_authentication(account, name: str = "Main store", **values):
     """An authentication stored directly (already verified), skipping the BigCommerce call:
     STORE_HASH's credentials unless `values` say otherwise."""
     fields = {
-        "store_hash": STORE_HASH,
-        "client_id": CLIENT_ID,
-        "access_token": ACCESS_TOKEN,
+        **credentials(),
         "status": "verified",
         "store_name": "XYZ T-Shirts",
         "last_verified_at": timezone.now(),
@@ -206,7 +215,13 @@ def wanted_subscription(authentication, event: str):
 
 
 def make_workflow(
-    account, authentication, event: str = SHIPMENT, name: str = "Survey", status="active", **fields
+    event: str = SHIPMENT,
+    name: str = "Survey",
+    status="active",
+    *,
+    account,
+    authentication,
+    **fields,
 ):
     """A workflow row without steps (add `Step` rows), active unless told: its subscription
     exists, and is wanted when active; no hook call."""
@@ -225,12 +240,13 @@ def make_workflow(
 
 
 def create_workflow(
-    account,
-    created_by,
-    authentication,
     name: str = "Post-shipment survey",
     steps: list[dict] | None = None,
     event: str = SHIPMENT,
+    *,
+    account,
+    created_by,
+    authentication,
     **fields,
 ):
     """A workflow made as the UI and the API make one (`workflows.services.create_workflow`):

@@ -26,7 +26,9 @@ def assert_tidy(page):
 
 @pytest.fixture
 def workflow(standin_auth, manager, account):
-    return create_workflow(account, manager, standin_auth, steps=[])
+    return create_workflow(
+        steps=[], account=account, created_by=manager, authentication=standin_auth
+    )
 
 
 def test_wizard_creates_a_workflow_with_a_new_authentication(

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import BigCommerceAuthentication
-from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH, credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,7 @@ def test_admin_create_verifies_and_sets_account(client, account_admin, mocked_bc
     client.force_login(account_admin)
     response = client.post(
         reverse("admin:integrations_bigcommerceauthentication_add"),
-        {
-            "name": "Main",
-            "store_hash": STORE_HASH,
-            "client_id": CLIENT_ID,
-            "access_token": ACCESS_TOKEN,
-        },
+        credentials(name="Main"),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     auth = BigCommerceAuthentication.objects.get()
@@ -44,12 +39,7 @@ def test_admin_create_with_bad_token_shows_error_and_saves_nothing(
     client.force_login(account_admin)
     response = client.post(
         reverse("admin:integrations_bigcommerceauthentication_add"),
-        {
-            "name": "Main",
-            "store_hash": STORE_HASH,
-            "client_id": CLIENT_ID,
-            "access_token": "bad-token-xx",
-        },
+        credentials(name="Main", access_token="bad-token-xx"),
     )
     assert response.status_code == 200
     assert "rejected the access token" in response.content.decode()

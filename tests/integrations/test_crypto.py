@@ -11,7 +11,7 @@ from django.urls import reverse
 from integrations import crypto
 from integrations.crypto import DecryptionError
 from integrations.models import BigCommerceAuthentication
-from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +73,7 @@ def test_secrets_absent_from_logs_api_and_admin(
     api_client.force_authenticate(manager)
     response = api_client.post(
         "/api/v1/bigcommerce/authentications/",
-        {
-            "name": "Main",
-            "store_hash": STORE_HASH,
-            "client_id": CLIENT_ID,
-            "access_token": ACCESS_TOKEN,
-        },
+        credentials(name="Main"),
         format="json",
     )
     assert response.status_code == 201

@@ -58,13 +58,18 @@ def inline_data(wf, config):
     }
 
 
+def save_with_a_step(client, wf, config: str):
+    """Save the workflow's admin page with one send_email step of `config` (JSON text)."""
+    return client.post(
+        reverse("admin:workflows_workflow_change", args=[wf.pk]), inline_data(wf, config)
+    )
+
+
 def test_admin_step_with_unknown_merge_code_is_refused(client, account_admin, make_workflow):
     wf = make_workflow("cart_abandoned", status="draft")
     client.force_login(account_admin)
     config = '{"to": "[BigCommerce | Order | id]", "subject": "s", "body": "b"}'
-    response = client.post(
-        reverse("admin:workflows_workflow_change", args=[wf.pk]), inline_data(wf, config)
-    )
+    response = save_with_a_step(client, wf, config)
     assert response.status_code == 200
     assert "BigCommerce | Cart | email" in response.content.decode()
     assert not Step.objects.exists()
@@ -74,9 +79,7 @@ def test_admin_valid_step_is_saved(client, account_admin, make_workflow):
     wf = make_workflow("cart_abandoned", status="draft")
     client.force_login(account_admin)
     config = '{"to": "[BigCommerce | Cart | email]", "subject": "Forgot something?", "body": "Hi"}'
-    response = client.post(
-        reverse("admin:workflows_workflow_change", args=[wf.pk]), inline_data(wf, config)
-    )
+    response = save_with_a_step(client, wf, config)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Step.objects.get().config["to"] == "[BigCommerce | Cart | email]"
 

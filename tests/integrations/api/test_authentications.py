@@ -4,21 +4,14 @@ import pytest
 import responses
 
 from integrations.models import BigCommerceAuthentication
-from tests.factories import ACCESS_TOKEN, BC_BASE, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, BC_BASE, CLIENT_ID, STORE_HASH, credentials
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/bigcommerce/authentications/"
 
 
 def create_body(**overrides):
-    body = {
-        "name": "Main store",
-        "store_hash": STORE_HASH,
-        "client_id": CLIENT_ID,
-        "access_token": ACCESS_TOKEN,
-    }
-    body.update(overrides)
-    return body
+    return credentials(**{"name": "Main store", **overrides})
 
 
 def test_create_verifies_then_stores_and_shows_store_name(api_client, manager, mocked_bc):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.models import BigCommerceAuthentication
-from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH, credentials
 from tests.html import check_page
 
 pytestmark = pytest.mark.django_db
@@ -40,24 +40,14 @@ def test_create_page_has_the_guidance(as_manager):
 
 
 def test_create_verifies_then_stores(as_manager, mocked_bc):
-    data = {
-        "client_id": CLIENT_ID,
-        "access_token": ACCESS_TOKEN,
-        "store_hash": STORE_HASH,
-        "name": "Main",
-    }
+    data = credentials(name="Main")
     assert as_manager.post(CREATE, data).url == LIST
     auth = BigCommerceAuthentication.objects.get()
     assert (auth.name, auth.store_name, auth.access_token) == ("Main", "XYZ T-Shirts", ACCESS_TOKEN)
 
 
 def test_create_refused_keeps_input_but_not_secrets(as_manager, mocked_bc):
-    data = {
-        "client_id": CLIENT_ID,
-        "access_token": "tok_nope_5678",
-        "store_hash": STORE_HASH,
-        "name": "Main",
-    }
+    data = credentials(access_token="tok_nope_5678", name="Main")
     response = as_manager.post(CREATE, data)
     assert response.status_code == 200
     html = check_page(response)
@@ -75,8 +65,7 @@ def test_create_needs_the_three_fields(as_manager):
 def test_default_names_do_not_collide(as_manager, mocked_bc, auth):
     auth.name = f"BigCommerce {STORE_HASH}"
     auth.save()
-    data = {"client_id": CLIENT_ID, "access_token": ACCESS_TOKEN, "store_hash": STORE_HASH}
-    as_manager.post(CREATE, data)
+    as_manager.post(CREATE, credentials())
     names = set(BigCommerceAuthentication.objects.values_list("name", flat=True))
     assert names == {f"BigCommerce {STORE_HASH}", f"BigCommerce {STORE_HASH} (2)"}
 

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.events import get_event
 from integrations.models import BigCommerceAuthentication
-from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH
+from tests.factories import ACCESS_TOKEN, CLIENT_ID, STORE_HASH, credentials
 from tests.html import check_page
 from workflows.merge_codes import as_tag
 from workflows.models import Workflow
@@ -121,13 +121,7 @@ def test_save_with_a_new_authentication_verifies_and_lands_on_a_draft(as_manager
     walk_to_authentication(as_manager)
     response = as_manager.post(
         AUTH,
-        {
-            "mode": "new",
-            "client_id": CLIENT_ID,
-            "access_token": ACCESS_TOKEN,
-            "store_hash": STORE_HASH,
-            "name": "",
-        },
+        {"mode": "new", **credentials(name="")},
     )
     workflow = Workflow.objects.get()
     assert response.url == reverse("workflows:detail", args=[workflow.pk])
@@ -170,13 +164,7 @@ def test_refused_token_is_shown_next_to_the_field_and_input_kept(as_manager, moc
     walk_to_authentication(as_manager)
     response = as_manager.post(
         AUTH,
-        {
-            "mode": "new",
-            "client_id": CLIENT_ID,
-            "access_token": "tok_wrong_1234",
-            "store_hash": STORE_HASH,
-            "name": "Main shop",
-        },
+        {"mode": "new", **credentials(access_token="tok_wrong_1234", name="Main shop")},
     )
     assert response.status_code == 200
     html = check_page(response)
@@ -204,13 +192,7 @@ def test_duplicate_authentication_name_is_a_field_error(as_manager, auth, mocked
     walk_to_authentication(as_manager)
     response = as_manager.post(
         AUTH,
-        {
-            "mode": "new",
-            "client_id": CLIENT_ID,
-            "access_token": ACCESS_TOKEN,
-            "store_hash": STORE_HASH,
-            "name": auth.name,
-        },
+        {"mode": "new", **credentials(name=auth.name)},
     )
     assert "already has an authentication" in " ".join(response.context["new"].errors["name"])
 
@@ -219,12 +201,7 @@ def test_unreachable_bigcommerce_is_a_form_error_not_a_500(as_manager, no_networ
     walk_to_authentication(as_manager)
     response = as_manager.post(
         AUTH,
-        {
-            "mode": "new",
-            "client_id": CLIENT_ID,
-            "access_token": ACCESS_TOKEN,
-            "store_hash": STORE_HASH,
-        },
+        {"mode": "new", **credentials()},
     )
     assert response.status_code == 200
     assert "could not be reached" in " ".join(response.context["new"].non_field_errors())

@@ -17,6 +17,19 @@ def detail(workflow):
     return reverse("workflows:detail", args=[workflow.pk])
 
 
+def settings_with(workflow, **changes) -> dict:
+    """The settings form as the page fills it, with `changes`."""
+    data = {
+        "name": workflow.name,
+        "event": workflow.event,
+        "authentication": workflow.authentication_id,
+        "send_once_scope": workflow.send_once_scope,
+        "send_once_days": workflow.send_once_days,
+        **changes,
+    }
+    return {f"settings-{key}": value for key, value in data.items()}
+
+
 def test_home_redirects_to_the_workflow_list(as_member):
     assert as_member.get("/").url == reverse("workflows:list")
 
@@ -111,13 +124,13 @@ def test_settings_save_send_once_and_name(as_manager, workflow, make_authenticat
     second = make_authentication(account, name="Second store")
     response = as_manager.post(
         reverse("workflows:settings", args=[workflow.pk]),
-        {
-            "settings-name": "Renamed",
-            "settings-event": "shipment_created",
-            "settings-authentication": second.pk,
-            "settings-send_once_scope": "order",
-            "settings-send_once_days": "14",
-        },
+        settings_with(
+            workflow,
+            name="Renamed",
+            authentication=second.pk,
+            send_once_scope="order",
+            send_once_days="14",
+        ),
     )
     assert response.url == detail(workflow)
     workflow.refresh_from_db()
@@ -132,13 +145,13 @@ def test_settings_save_send_once_and_name(as_manager, workflow, make_authenticat
 def test_settings_errors_keep_input(as_manager, workflow, other_auth):
     response = as_manager.post(
         reverse("workflows:settings", args=[workflow.pk]),
-        {
-            "settings-name": "Kept name",
-            "settings-event": "shipment_created",
-            "settings-authentication": other_auth.pk,
-            "settings-send_once_scope": "customer",
-            "settings-send_once_days": "0",
-        },
+        settings_with(
+            workflow,
+            name="Kept name",
+            authentication=other_auth.pk,
+            send_once_scope="customer",
+            send_once_days="0",
+        ),
     )
     assert response.status_code == 200
     html = check_page(response)
@@ -147,19 +160,6 @@ def test_settings_errors_keep_input(as_manager, workflow, other_auth):
     assert 'value="Kept name"' in html and 'value="0"' in html
     workflow.refresh_from_db()
     assert workflow.name == "Post-shipment survey"
-
-
-def settings_with(workflow, **changes) -> dict:
-    """The settings form as the page fills it, with `changes`."""
-    data = {
-        "name": workflow.name,
-        "event": workflow.event,
-        "authentication": workflow.authentication_id,
-        "send_once_scope": workflow.send_once_scope,
-        "send_once_days": workflow.send_once_days,
-        **changes,
-    }
-    return {f"settings-{key}": value for key, value in data.items()}
 
 
 def test_settings_move_the_workflow_to_an_event_its_steps_fit(as_manager, workflow, store):

@@ -1,7 +1,8 @@
 """Plain factories and helpers shared by the whole suite (the fixtures in tests/conftest.py wrap
-them): BigCommerce's example payloads, delivery bodies, accounts, authentications, workflows.
+them): BigCommerce's example payloads, constants and steps, delivery bodies and posting them,
+query counts, accounts, authentications, subscriptions, workflows, step run contexts.
 
-Nothing here is a pytest fixture, so any test module, fixture or benchmark may call it.
+Nothing here is a pytest fixture, so any test module or fixture may call it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.forms import integration_manager_permission
@@ -54,6 +57,7 @@ PASSWORD = "correct-horse-battery-staple"  # every user's (make_user)
 STANDIN_STORE = "standin"  # the store of the BigCommerce stand-in (integrations.standin)
 
 SHIPMENT, CONVERTED, ABANDONED = "shipment_created", "cart_converted", "cart_abandoned"
+MARK = secrets.token_hex(6)  # in every name of the `victim` fixture's objects: a leak shows it
 
 # Steps, as the services and the API take them.
 SEND_EMAIL = {
@@ -74,6 +78,11 @@ EMAIL_STEP = {  # the stand-in's customers get it: "Order 1001 shipped"
         "body": "Hello [BigCommerce | Customer | first_name]",
     },
 }
+
+
+def rule(code: str, operator: str, value: Any = None) -> dict:
+    """One rule of a condition step (no value: the operator needs none, or it is missing)."""
+    return {"merge_code": code, "operator": operator, "value": value}
 
 
 # --- Webhook deliveries ---------------------------------------------------------------------
@@ -135,6 +144,14 @@ def post_delivery(client, sub, body, *, secret: str | None = None, raw=None, **e
     payload = raw if raw is not None else json.dumps(body)
     headers = {**secret_header(sub, secret), **extra}
     return client.post(webhook_path(sub), payload, content_type="application/json", **headers)
+
+
+def count_queries(client, url: str) -> int:
+    """How many queries a GET of `url` runs (it must answer 200, in at most 100 queries)."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert len(ctx.captured_queries) <= 100, f"{url}: {len(ctx.captured_queries)} queries"
+    return len(ctx.captured_queries)
 
 
 def set_path(body: dict, dotted: str, value: Any) -> None:
@@ -315,7 +332,3 @@ def make_ctx(
         test_recipient=test_recipient,
         **extra,
     )
-
-
-# In every name of the victim's objects (the `victim` fixture): any leak shows it.
-MARK = secrets.token_hex(6)

@@ -73,13 +73,8 @@ def test_verify_again_action(client, account_admin, make_authentication, account
     assert auth.status == "failed"
 
 
-def test_admin_delete_in_use_is_refused(client, account_admin, make_authentication, account):
-    from workflows.models import Workflow
-
-    auth = make_authentication(account)
-    Workflow.objects.create(
-        account=account, name="Survey", event="cart_converted", authentication=auth
-    )
+def test_admin_delete_in_use_is_refused(client, account_admin, auth, make_workflow):
+    make_workflow("cart_converted", name="Survey", status="draft")
     client.force_login(account_admin)
     response = client.post(
         reverse("admin:integrations_bigcommerceauthentication_delete", args=[auth.pk]),

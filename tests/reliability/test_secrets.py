@@ -261,9 +261,8 @@ def admin_pages(client, user):
     client.raise_request_exception = False  # a crashing page is test_admin_pages' business
     urls = [reverse("admin:index")]
     for model, model_admin in admin.site._registry.items():
-        urls += [urlconf.admin_url(model, "changelist"), urlconf.admin_url(model, "add")]
-        for obj in model_admin.get_queryset(_request_for(user))[:MAX_OBJECTS_PER_ADMIN]:
-            urls.append(urlconf.admin_url(model, "change", obj.pk))
+        objects = model_admin.get_queryset(urlconf.admin_request(user))[:MAX_OBJECTS_PER_ADMIN]
+        urls += urlconf.admin_urls(model, objects, ["change"], add=True)
     for url in urls:
         response = client.get(url)
         yield url, response.content.decode("utf-8", "replace")
@@ -296,11 +295,3 @@ def ui_pages(client, user):
         url = reverse(route.name, kwargs=kwargs)
         response = client.get(url, follow=True)
         yield url, response.content.decode("utf-8", "replace")
-
-
-def _request_for(user):
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/admin/")
-    request.user = user
-    return request

@@ -11,12 +11,14 @@ pytestmark = pytest.mark.django_db
 def test_account_admin_sees_only_own_workflows_and_runs(
     client, account_admin, make_workflow, make_authentication, other_account
 ):
-    from workflows.models import Workflow
-
     ours = make_workflow("shipment_created", name="Ours")
     theirs_auth = make_authentication(other_account, name="Theirs auth")
-    theirs = Workflow.objects.create(
-        account=other_account, name="Theirs", event="cart_converted", authentication=theirs_auth
+    theirs = make_workflow(
+        "cart_converted",
+        name="Theirs",
+        status="draft",
+        account=other_account,
+        authentication=theirs_auth,
     )
     WorkflowRun.objects.create(workflow=ours, status="succeeded")
     WorkflowRun.objects.create(workflow=theirs, status="failed")

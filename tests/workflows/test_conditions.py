@@ -3,15 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.factories import rule
 from workflows.conditions import MAX_RULES, OPERATORS, evaluate, validate_condition
 
 TOTAL = "BigCommerce | Order | total_inc_tax"
 EMAIL = "BigCommerce | Customer | email"
 CHANNELS = "BigCommerce | Customer | channel_ids"
-
-
-def rule(code, operator, value=None):
-    return {"merge_code": code, "operator": operator, "value": value}
 
 
 def condition(*rules, match="all"):

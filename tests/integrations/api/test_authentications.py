@@ -161,13 +161,8 @@ def test_verify_again_records_failure(api_client, manager, make_authentication, 
     assert "rejected the access token" in response.json()["status_detail"]
 
 
-def test_delete_in_use_is_409_naming_workflows(api_client, manager, make_authentication, account):
-    from workflows.models import Workflow
-
-    auth = make_authentication(account)
-    Workflow.objects.create(
-        account=account, name="Post-shipment survey", event="shipment_created", authentication=auth
-    )
+def test_delete_in_use_is_409_naming_workflows(api_client, manager, auth, make_workflow):
+    make_workflow("shipment_created", name="Post-shipment survey", status="draft")
     api_client.force_authenticate(manager)
     response = api_client.delete(f"{URL}{auth.pk}/")
     assert response.status_code == 409

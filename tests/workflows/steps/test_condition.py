@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import CONVERTED, SHIPMENT, make_ctx, sample_merge_data
+from tests.factories import CONVERTED, SHIPMENT, make_ctx, rule, sample_merge_data
 from workflows.steps import STEP_KINDS, StepStatus
 
 condition = STEP_KINDS["condition"]
 TOTAL = "[BigCommerce | Order | total_inc_tax]"
-
-
-def rule(code: str, operator: str, value: object = "") -> dict:
-    return {"merge_code": code, "operator": operator, "value": value}
 
 
 def test_numeric_string_total_greater_than_number_succeeds_with_explanation():

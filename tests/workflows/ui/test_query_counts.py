@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import SEND_EMAIL
+from tests.factories import SEND_EMAIL, count_queries
 from workflows import services
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_workflow_list(as_manager, create_workflow, manager, django_assert_max_num_queries):

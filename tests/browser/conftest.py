@@ -52,27 +52,28 @@ def browser(django_db_setup):
             os.environ[ASYNC_UNSAFE] = before
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def new_page(browser, **context_options):
+    """A page in a fresh browser context (closed afterwards), waiting at most 15 s per step."""
+    context = browser.new_context(**context_options)
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
+    yield context.new_page()
     context.close()
 
 
 @pytest.fixture
+def page(browser):
+    yield from new_page(browser, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
 def phone(browser):
-    context = browser.new_context(
+    yield from new_page(
+        browser,
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
-"""Real processes for multi-process tests and benchmarks: gunicorn, qcluster, the stand-in.
+"""Real processes for multi-process tests and benchmarks: gunicorn, qcluster, the stand-in, and
+what they do: deliveries posted over HTTP, the emails they sent, their broker's queue, and one
+poll of a cluster's delivery relay run in the test's own process.
 
 Children share the test database (and Redis, when REDIS_URL is set) and the test process's
 secrets, and listen on loopback only. Every wait is bounded; every child is stopped on exit.
+(No model is imported at module level: `bench` imports this before Django is set up.)
 """
 
 from __future__ import annotations
 
+import email
 import os
 import signal
 import socket
@@ -13,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import requests
@@ -21,6 +26,7 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def free_port() -> int:
@@ -168,3 +174,73 @@ def start_gunicorn(
 
     wait_until(up, 60, what=f"{name} on {url}")
     return child, url
+
+
+# --- Talking to them ------------------------------------------------------------------------
+
+
+def session(token: str | None = None) -> requests.Session:
+    """A session for loopback servers: no proxies from the environment; with `token`, the API's
+    `Authorization: Token` header."""
+    client = requests.Session()
+    client.trust_env = False
+    if token is not None:
+        client.headers["Authorization"] = f"Token {token}"
+    return client
+
+
+def deliver_over_http(
+    base_url: str, sub, body: dict, *, client: requests.Session | None = None, timeout: float = 30
+) -> int:
+    """POST a delivery to `sub`'s URL on a real server, with its secret header, as BigCommerce
+    does (on `client`, or a fresh session); returns the status."""
+    from integrations.subscriptions import SECRET_HEADER
+
+    with session() if client is None else nullcontext(client) as http:
+        response = http.post(
+            f"{base_url}/webhooks/bigcommerce/{sub.uuid}/",
+            json=body,
+            headers={SECRET_HEADER: sub.secret},
+            timeout=timeout,
+        )
+    return response.status_code
+
+
+def sent_emails(maildir: Path) -> list[email.message.Message]:
+    """Every message the children's file email backend wrote (files are appended to)."""
+    messages = []
+    for path in sorted(maildir.glob("*.log")):
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if chunk.strip():
+                messages.append(email.message_from_bytes(chunk.strip()))
+    return messages
+
+
+def redis_broker() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def queue_size(cluster_name: str) -> int:
+    """Tasks still waiting on the children's broker queue."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+
+    if redis_broker():
+        return get_broker(cluster_name).queue_size()
+    return OrmQ.objects.filter(key=cluster_name).count()
+
+
+def run_due_deliveries() -> int:
+    """What a cluster's pusher does on each poll (`workflows.broker.relayed`): due deliveries
+    are handed out as tasks; here the tasks run inline, in the test's process. Returns how many
+    were handed out."""
+    from django.utils.module_loading import import_string
+    from django_q.signing import SignedPackage
+
+    from workflows.broker import relayed
+
+    handed_out = relayed()
+    for _ack, package in handed_out:
+        task = SignedPackage.loads(package)
+        import_string(task["func"])(*task["args"], **task["kwargs"])
+    return len(handed_out)

@@ -1,16 +1,19 @@
 """Real headless Chromium (Debian's ``chromium``) driven by Playwright against ``live_server``.
 
 Run with ``pytest -m browser tests/browser``. Only loopback traffic: the browser talks to the
-live server, the app talks to the BigCommerce stand-in.
+live server, the app talks to the BigCommerce stand-in (``live_standin``, tests/conftest.py).
+The fixtures here are the browser's own; the suite's come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+
+from tests.factories import PASSWORD
+from tests.harness import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,10 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STORE, TOKEN = "standin", "standin-token"
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-PASSWORD = "correct-horse-battery-staple"  # tests.conftest.make_user's
 
 
 @pytest.fixture(scope="module")
@@ -52,39 +52,28 @@ def browser(django_db_setup):
             os.environ[ASYNC_UNSAFE] = before
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def new_page(browser, **context_options):
+    """A page in a fresh browser context (closed afterwards), waiting at most 15 s per step."""
+    context = browser.new_context(**context_options)
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
+    yield context.new_page()
     context.close()
 
 
 @pytest.fixture
+def page(browser):
+    yield from new_page(browser, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
 def phone(browser):
-    context = browser.new_context(
+    yield from new_page(
+        browser,
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def standin(settings, live_server):
-    """The BigCommerce stand-in on a free loopback port; webhooks point at the live server."""
-    from integrations.standin import StandIn
-
-    with StandIn(port=0, stores={STORE: TOKEN}) as server:
-        settings.BIGCOMMERCE_API_BASE_URL = server.base_url
-        settings.PUBLIC_BASE_URL = live_server.url
-        settings.WEBHOOK_ALLOW_HTTP = True
-        yield server
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from integrations.events import get_event
-from tests.browser.conftest import OVERFLOW_JS, STORE, TOKEN, UNLABELLED_FIELDS_JS
+from tests.browser.conftest import OVERFLOW_JS, UNLABELLED_FIELDS_JS
+from tests.factories import STANDIN_STORE as STORE
+from tests.factories import create_workflow
 from workflows import services
 from workflows.models import Workflow
 
@@ -24,25 +26,14 @@ def assert_tidy(page):
 
 
 @pytest.fixture
-def auth(make_authentication, account):
-    return make_authentication(account, store_hash=STORE, access_token=TOKEN)
-
-
-@pytest.fixture
-def workflow(auth, manager, account):
-    return services.create_workflow(
-        account=account,
-        created_by=manager,
-        steps=[],
-        name="Post-shipment survey",
-        initiator="bigcommerce",
-        event="shipment_created",
-        authentication=auth,
+def workflow(standin_auth, manager, account):
+    return create_workflow(
+        steps=[], account=account, created_by=manager, authentication=standin_auth
     )
 
 
 def test_wizard_creates_a_workflow_with_a_new_authentication(
-    page, live_server, standin, manager, login, shot
+    page, live_server, live_standin, store_token, manager, login, shot
 ):
     login(page, manager)
     page.get_by_role("link", name="Create a new Workflow").first.click()
@@ -71,7 +62,7 @@ def test_wizard_creates_a_workflow_with_a_new_authentication(
     expect(page.get_by_text("A store-level API account is recommended.")).to_be_visible()
     expect(page.get_by_text("Settings › Store-level API accounts")).to_be_visible()
     page.get_by_label("Client ID").fill("standin-client-id")
-    page.get_by_label("Access Token").fill(TOKEN)
+    page.get_by_label("Access Token").fill(store_token)
     page.get_by_label("Store Hash").fill(STORE)
     assert_tidy(page)
     shot(page, "wizard-5-authentication")
@@ -92,7 +83,7 @@ def test_wizard_creates_a_workflow_with_a_new_authentication(
     # Activating registers the webhook with the stand-in ("BigCommerce").
     page.get_by_role("button", name="Activate").click()
     expect(page.locator("#subscription-status")).to_have_text("Registered")
-    assert [h["scope"] for h in standin.hooks(STORE)] == ["store/shipment/created"]
+    assert [h["scope"] for h in live_standin.hooks(STORE)] == ["store/shipment/created"]
 
 
 def test_member_without_permission_sees_the_message(page, member, login, shot):
@@ -140,7 +131,7 @@ def test_test_event_shows_a_run_with_merge_data(page, live_server, workflow, man
     shot(page, "run-page-top", full_page=False)
 
 
-def test_form_errors_keep_input(page, live_server, standin, workflow, manager, login, shot):
+def test_form_errors_keep_input(page, live_server, live_standin, workflow, manager, login, shot):
     login(page, manager)
     page.goto(f"{live_server.url}/workflows/{workflow.pk}/steps/add/send_email/")
     page.get_by_label("To", exact=True).fill("[BigCommerce | Customer | email]")

@@ -4,34 +4,18 @@ with the registered headers, runs and merge data read back over the API."""
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
-from integrations.standin import StandIn
-
-STORE, TOKEN = "standin", "standin-token"
+from tests.factories import STANDIN_STORE as STORE
 
 
 @pytest.fixture
-def standin(settings, live_server):
-    with StandIn(port=0, stores={STORE: TOKEN}) as server:
-        settings.BIGCOMMERCE_API_BASE_URL = server.base_url
-        settings.PUBLIC_BASE_URL = live_server.url
-        settings.WEBHOOK_ALLOW_HTTP = True
-        yield server
-
-
-@pytest.fixture
-def api(live_server, manager):
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["Authorization"] = f"Token {Token.objects.create(user=manager).key}"
+def api(live_server, api_session):
     base = live_server.url + "/api/v1/"
 
     def call(method, path, **kwargs):
-        return session.request(method, base + path, timeout=30, **kwargs)
+        return api_session.request(method, base + path, timeout=30, **kwargs)
 
-    yield call
-    session.close()
+    return call
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,7 +37,9 @@ def api(live_server, manager):
         ("cart_abandoned", "store/cart/abandoned", None, None),
     ],
 )
-def test_event_round_trip_through_the_standin(standin, api, event, scope, data, order_code):
+def test_event_round_trip_through_the_standin(
+    live_standin, store_token, api, event, scope, data, order_code
+):
     # Given credentials BigCommerce (the stand-in) accepts
     auth = api(
         "POST",
@@ -62,7 +48,7 @@ def test_event_round_trip_through_the_standin(standin, api, event, scope, data, 
             "name": "Stand-in store",
             "store_hash": STORE,
             "client_id": "standin-client",
-            "access_token": TOKEN,
+            "access_token": store_token,
         },
     )
     assert auth.status_code == 201, auth.text
@@ -82,13 +68,13 @@ def test_event_round_trip_through_the_standin(standin, api, event, scope, data, 
     ).json()
     activated = api("POST", f"workflows/{wf['id']}/activate/").json()
     assert activated["subscription"]["status"] == "registered", activated["subscription"]
-    (hook,) = standin.hooks(STORE)
+    (hook,) = live_standin.hooks(STORE)
     assert hook["destination"] == activated["subscription"]["webhook_url"]
     assert hook["scope"] == scope and hook["is_active"]
 
     # When BigCommerce fires the event twice (a redelivery has the same hash)
-    first = standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
-    again = standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
+    first = live_standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
+    again = live_standin.fire(STORE, scope, data=data, event_hash="e2e-hash-1")
     assert [r["status"] for r in first + again] == [200, 200]
 
     # Then one delivery, one run, with the event's merge data fetched from the store
@@ -106,11 +92,13 @@ def test_event_round_trip_through_the_standin(standin, api, event, scope, data, 
 
     # When the last workflow is paused, the hook is removed from the store
     api("POST", f"workflows/{wf['id']}/pause/")
-    assert standin.hooks(STORE) == []
+    assert live_standin.hooks(STORE) == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_forged_delivery_without_the_registered_header_is_refused(standin, api, live_server):
+def test_forged_delivery_without_the_registered_header_is_refused(
+    live_standin, store_token, api, live_server
+):
     auth = api(
         "POST",
         "bigcommerce/authentications/",
@@ -118,7 +106,7 @@ def test_forged_delivery_without_the_registered_header_is_refused(standin, api, 
             "name": "S",
             "store_hash": STORE,
             "client_id": "c",
-            "access_token": TOKEN,
+            "access_token": store_token,
         },
     ).json()
     wf = api(

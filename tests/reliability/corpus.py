@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from integrations.subscriptions import SECRET_HEADER
+from tests.factories import drop_path, set_path
+
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "webhooks"
-SECRET_HEADER = "X-Webhook-Secret"
 BASES = {
     "shipment": {
         "scope": "store/shipment/created",
@@ -114,22 +116,14 @@ class Case:
     def valid_body(self, ctx, set_: dict | None = None, unset: list | None = None) -> dict:
         body = expand(copy.deepcopy(BASES[self.subscription]), ctx)
         for dotted, value in (set_ or {}).items():
-            *parents, key = dotted.split(".")
-            _walk(body, parents)[key] = expand(value, ctx)
+            set_path(body, dotted, expand(value, ctx))
         for dotted in unset or []:
-            *parents, key = dotted.split(".")
-            _walk(body, parents).pop(key)
+            drop_path(body, dotted)
         return body
 
     def original_body(self, ctx: dict[str, str]) -> bytes:
         """For replays: the first delivery of the same event (same hash, unchanged data)."""
         return json.dumps(self.valid_body(ctx, {"hash": self.spec["set"]["hash"]})).encode()
-
-
-def _walk(body: dict, parents: list[str]) -> dict:
-    for key in parents:
-        body = body[key]
-    return body
 
 
 def expand(value: Any, ctx: dict[str, str]) -> Any:

@@ -6,11 +6,12 @@ import fcntl
 import json
 import os
 import statistics
-from pathlib import Path
 
 from django.db import connection
 
-FIGURES = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "figures.json"
+from tests.harness import ARTIFACTS
+
+FIGURES = ARTIFACTS / "reliability" / "figures.json"
 
 
 def backend() -> str:

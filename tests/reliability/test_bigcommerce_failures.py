@@ -7,16 +7,14 @@ into the past and calls the sweeper, as its one-minute schedule would.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from integrations.models import WebhookDelivery
-from tests.harness import free_port
-from tests.relay import run_due_deliveries
-from tests.reliability.conftest import secret_header, shipment
+from tests.factories import shipment
+from tests.harness import free_port, run_due_deliveries
 from workflows import tasks
 from workflows.models import WorkflowRun
 
@@ -27,7 +25,7 @@ BASE_BACKOFF = 60  # seconds, then doubling (integrations.deliveries)
 
 
 @pytest.fixture
-def pipeline(client, standin, make_active_workflow, django_capture_on_commit_callbacks):
+def pipeline(post_delivery, standin, make_active_workflow, django_capture_on_commit_callbacks):
     """deliver(order_id) and sweep(), with tasks (and their on-commit enqueues) run inline."""
     _wf, sub = make_active_workflow()
 
@@ -35,14 +33,7 @@ def pipeline(client, standin, make_active_workflow, django_capture_on_commit_cal
         subscription = sub
 
         def deliver(self, order_id: int) -> WebhookDelivery:
-            with django_capture_on_commit_callbacks(execute=True):
-                response = client.post(
-                    f"/webhooks/bigcommerce/{sub.uuid}/",
-                    json.dumps(shipment(order_id)),
-                    content_type="application/json",
-                    **secret_header(sub),
-                )
-            assert response.status_code == 200
+            assert post_delivery(sub, shipment(order_id)).status_code == 200
             return WebhookDelivery.objects.get(hash=f"hash-{order_id}")
 
         def sweep(self) -> dict:

@@ -13,14 +13,13 @@ import time
 from collections import Counter
 
 import pytest
-import requests
 from django.db.models import Count
 
 from integrations.models import WebhookDelivery
-from integrations.subscriptions import SECRET_HEADER
 from tests import harness
+from tests.factories import customer_order_ids, shipment
+from tests.harness import queue_size, sent_emails
 from tests.reliability import figures
-from tests.reliability.conftest import customer_order_ids, queue_size, sent_emails, shipment
 from workflows.models import StepResult, WorkflowRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -38,23 +37,18 @@ def test_burst_of_1000_concurrent_deliveries(
     order_ids = customer_order_ids(BURST)
     web, url = harness.start_gunicorn(env, log_dir)
     cluster = harness.start_qcluster(env, log_dir)
-    hook_url = f"{url}/webhooks/bigcommerce/{sub.uuid}/"
     try:
         # When 1,000 distinct deliveries arrive from 16 concurrent clients
         local = threading.local()
 
         def post(order_id: int) -> tuple[int, float]:
             if not hasattr(local, "session"):
-                local.session = requests.Session()
-                local.session.trust_env = False
+                local.session = harness.session()
             started = time.perf_counter()
-            response = local.session.post(
-                hook_url,
-                json=shipment(order_id),
-                headers={SECRET_HEADER: sub.secret},
-                timeout=60,
+            status = harness.deliver_over_http(
+                url, sub, shipment(order_id), client=local.session, timeout=60
             )
-            return response.status_code, time.perf_counter() - started
+            return status, time.perf_counter() - started
 
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:

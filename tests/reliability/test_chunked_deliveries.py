@@ -15,7 +15,7 @@ from django.conf import settings
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import SECRET_HEADER
 from tests import harness
-from tests.reliability.conftest import shipment
+from tests.factories import shipment
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

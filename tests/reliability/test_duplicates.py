@@ -11,13 +11,12 @@ import concurrent.futures
 import threading
 
 import pytest
-import requests
 
 from integrations.models import WebhookDelivery
-from integrations.subscriptions import SECRET_HEADER
 from tests import harness
+from tests.factories import shipment
+from tests.harness import sent_emails
 from tests.reliability import figures
-from tests.reliability.conftest import sent_emails, shipment
 from workflows import tasks
 from workflows.models import WorkflowRun
 
@@ -48,14 +47,9 @@ def test_identical_deliveries_make_one_run_per_workflow(
     web, url = harness.start_gunicorn(env, log_dir)
     cluster = harness.start_qcluster(env, log_dir)
     body = shipment(2001, event_hash="same-event-hash")
-    hook_url = f"{url}/webhooks/bigcommerce/{sub.uuid}/"
 
     def post() -> int:
-        with requests.Session() as session:
-            session.trust_env = False
-            return session.post(
-                hook_url, json=body, headers={SECRET_HEADER: sub.secret}, timeout=30
-            ).status_code
+        return harness.deliver_over_http(url, sub, body)
 
     try:
         # When 20 identical deliveries arrive at once

@@ -13,12 +13,10 @@ import logging
 import uuid
 
 import pytest
-import requests
-import responses
 
 from integrations.models import WebhookDelivery
-from integrations.subscriptions import subscription_for
 from tests import harness
+from tests.factories import post_delivery, wanted_subscription
 from tests.reliability import corpus, figures
 from workflows.models import WorkflowRun
 
@@ -30,22 +28,17 @@ def subscriptions(make_authentication, account, other_account):
     """Ours (shipment and cart events, one store) and another account's, all wanted."""
     ours = make_authentication(account)
     theirs = make_authentication(other_account, name="Rival", store_hash="rival1")
-    subs = {
-        "shipment": subscription_for(ours, "shipment_created"),
-        "cart": subscription_for(ours, "cart_abandoned"),
-        "other": subscription_for(theirs, "shipment_created"),
+    return {
+        "shipment": wanted_subscription(ours, "shipment_created"),
+        "cart": wanted_subscription(ours, "cart_abandoned"),
+        "other": wanted_subscription(theirs, "shipment_created"),
     }
-    for sub in subs.values():
-        sub.wanted = True
-        sub.save(update_fields=["wanted"])
-    return subs
 
 
 @pytest.fixture
-def no_outbound():
+def no_outbound(no_network):
     """Any outbound HTTP call is caught (and fails): nothing may be fetched for bad input."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
+    return no_network
 
 
 def send(client, request: corpus.Request):
@@ -127,11 +120,11 @@ def test_hostile_headers_on_a_valid_delivery_are_stored_clean(client, subscripti
     sub = subscriptions["shipment"]
     case = corpus.Case("headers", {"base": "valid"})
     body = case.request(case_context(case, subscriptions)).body
-    response = client.post(
-        f"/webhooks/bigcommerce/{sub.uuid}/",
-        body,
-        content_type="application/json",
-        HTTP_X_WEBHOOK_SECRET=sub.secret,
+    response = post_delivery(
+        client,
+        sub,
+        None,
+        raw=body,
         HTTP_USER_AGENT="Bigcommerce\x00Hooks\r\nX-Injected: 1",
         HTTP_X_BC_TRACE="\x00" * 10 + "t" * 5000,
         HTTP_X_FORWARDED_FOR="203.0.113.9\x7f",
@@ -159,8 +152,7 @@ def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
     cases = [c for c in CASES if not c.in_process_only]
     outcomes: dict[str, tuple[int, int]] = {}  # case -> (status, deliveries stored by it)
     try:
-        with requests.Session() as session:
-            session.trust_env = False
+        with harness.session() as session:
             for case in cases:
                 ctx = case_context(case, subscriptions)
                 if case.is_replay:

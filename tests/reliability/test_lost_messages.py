@@ -7,7 +7,6 @@ handed out again. Only one relay can hold a delivery at a time.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -16,30 +15,16 @@ from django_q.models import OrmQ, Schedule
 
 from integrations import deliveries
 from integrations.models import WebhookDelivery
-from tests.relay import run_due_deliveries
-from tests.reliability.conftest import secret_header, shipment
+from tests.factories import post_delivery, shipment
+from tests.harness import run_due_deliveries
 from workflows import tasks
 from workflows.models import WorkflowRun
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def relay_mode(monkeypatch):
-    """Tasks are not run inline on receipt: deliveries wait for a relay, as in production."""
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(Conf, "SYNC", False)
-
-
 def receive(client, sub, order_id: int):
-    response = client.post(
-        f"/webhooks/bigcommerce/{sub.uuid}/",
-        json.dumps(shipment(order_id)),
-        content_type="application/json",
-        **secret_header(sub),
-    )
-    assert response.status_code == 200
+    assert post_delivery(client, sub, shipment(order_id)).status_code == 200
 
 
 def test_a_lost_relayed_task_is_handed_out_again_after_its_lease(

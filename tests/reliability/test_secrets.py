@@ -15,16 +15,15 @@ import logging
 import pickle
 
 import pytest
-import requests
 from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from integrations.models import BigCommerceAuthentication, WebhookSubscription
 from tests import harness
+from tests.factories import STANDIN_STORE as STORE
+from tests.harness import redis_broker
 from tests.reliability import figures, urlconf
-from tests.reliability.conftest import STORE, redis_broker
 from workflows.models import WorkflowRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -46,16 +45,6 @@ def leaks(text: str, pieces: set[str]) -> list[str]:
     return sorted(p for p in pieces if p in text)
 
 
-@pytest.fixture
-def api(manager):
-    token = Token.objects.create(user=manager).key
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["Authorization"] = f"Token {token}"
-    yield session
-    session.close()
-
-
 def test_secrets_appear_nowhere(
     env,
     standin,
@@ -63,7 +52,7 @@ def test_secrets_appear_nowhere(
     settings,
     log_dir,
     maildir,
-    api,
+    api_session,
     manager,
     superuser,
     account_admin,
@@ -81,7 +70,7 @@ def test_secrets_appear_nowhere(
     responses_seen: list[str] = []
 
     def call(method: str, path: str, **kwargs) -> dict | list | None:
-        response = api.request(method, f"{base}/api/v1/{path}", timeout=30, **kwargs)
+        response = api_session.request(method, f"{base}/api/v1/{path}", timeout=30, **kwargs)
         responses_seen.append(response.text)
         assert response.status_code < 400, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
@@ -169,7 +158,7 @@ def test_secrets_appear_nowhere(
             "initiators/",
             "schema/",
         ):
-            responses_seen.append(api.get(f"{base}/api/v1/{path}", timeout=30).text)
+            responses_seen.append(api_session.get(f"{base}/api/v1/{path}", timeout=30).text)
     finally:
         for child in (cluster, web):
             child.stop()
@@ -272,9 +261,8 @@ def admin_pages(client, user):
     client.raise_request_exception = False  # a crashing page is test_admin_pages' business
     urls = [reverse("admin:index")]
     for model, model_admin in admin.site._registry.items():
-        urls += [urlconf.admin_url(model, "changelist"), urlconf.admin_url(model, "add")]
-        for obj in model_admin.get_queryset(_request_for(user))[:MAX_OBJECTS_PER_ADMIN]:
-            urls.append(urlconf.admin_url(model, "change", obj.pk))
+        objects = model_admin.get_queryset(urlconf.admin_request(user))[:MAX_OBJECTS_PER_ADMIN]
+        urls += urlconf.admin_urls(model, objects, ["change"], add=True)
     for url in urls:
         response = client.get(url)
         yield url, response.content.decode("utf-8", "replace")
@@ -307,11 +295,3 @@ def ui_pages(client, user):
         url = reverse(route.name, kwargs=kwargs)
         response = client.get(url, follow=True)
         yield url, response.content.decode("utf-8", "replace")
-
-
-def _request_for(user):
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/admin/")
-    request.user = user
-    return request

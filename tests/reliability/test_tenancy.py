@@ -14,17 +14,13 @@ Any outbound HTTP call (a write that got through would call BigCommerce) is caug
 
 from __future__ import annotations
 
-import json
-
 import pytest
-import responses
 from django.contrib import admin
 from django.urls import reverse
 
-from integrations.models import BigCommerceAuthentication, WebhookDelivery, WebhookSubscription
-from integrations.subscriptions import subscription_for
+from integrations.models import WebhookDelivery, WebhookSubscription
+from tests.factories import MARK, shipment
 from tests.reliability import urlconf
-from tests.reliability.conftest import MARK, secret_header, shipment
 from workflows.models import Step, StepResult, Workflow, WorkflowRun
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +35,9 @@ ADMIN_MODELS = list(admin.site._registry)
 
 
 @pytest.fixture(autouse=True)
-def no_outbound():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-    assert len(rsps.calls) == 0, "a refused request reached BigCommerce"
+def no_outbound(no_network):
+    yield no_network
+    assert len(no_network.calls) == 0, "a refused request reached BigCommerce"
 
 
 def snapshot(account) -> list:
@@ -218,26 +213,19 @@ def test_member_gets_403_on_every_bigcommerce_ui_write(route, client, victim, me
 # --- The Django admin -----------------------------------------------------------------------
 
 
-def admin_urls(model, obj) -> list[str]:
-    urls = [urlconf.admin_url(model, "changelist")]
-    if obj is not None:
-        urls += [urlconf.admin_url(model, view, obj.pk) for view in ("change", "delete", "history")]
-    return urls
-
-
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=[m._meta.label for m in ADMIN_MODELS])
 def test_other_accounts_admin_never_sees_the_victim(model, client, victim, other_admin):
     # Given an account admin of another account
     client.force_login(other_admin)
     before = snapshot(victim["accounts.Account"])
     obj = victim.get(model._meta.label)
-    for url in admin_urls(model, obj):
+    for url in urlconf.admin_urls(model, [] if obj is None else [obj]):
         for method in ("get", "post"):
             response = getattr(client, method)(url, {"name": "pwned", "post": "yes"})
             # Then the victim's rows are neither listed nor opened (a 302 to the admin index
             # is how the admin says "no such object"; 403 for superuser-only pages)
             assert MARK.encode() not in response.content, (url, method)
-            if url != admin_urls(model, None)[0]:
+            if url != urlconf.admin_url(model, "changelist"):
                 assert response.status_code in (302, 403, 404), (url, method, response)
                 if response.status_code == 302:
                     assert response["Location"] == reverse("admin:index"), response["Location"]
@@ -258,13 +246,14 @@ def test_members_and_anonymous_are_kept_out_of_the_admin(client, victim, member)
 
 
 def test_a_delivery_only_runs_its_own_accounts_workflows(
-    client,
+    post_delivery,
     standin,
     make_active_workflow,
+    make_workflow,
+    make_authentication,
     other_account,
     other_member,
     store_token,
-    django_capture_on_commit_callbacks,
     no_outbound,
 ):
     """Two accounts connected to the same store and event: a delivery to one account's
@@ -272,31 +261,16 @@ def test_a_delivery_only_runs_its_own_accounts_workflows(
     no_outbound.add_passthru(standin.base_url)  # the stand-in is on loopback
     # Given account A's workflow and account B's, on the same store and event
     ours, sub = make_active_workflow()
-    theirs_auth = BigCommerceAuthentication.objects.create(
-        account=other_account,
-        name="Same store",
+    theirs_auth = make_authentication(
+        other_account,
+        "Same store",
         store_hash=sub.authentication.store_hash,
         client_id="c",
         access_token=store_token,
-        status="verified",
     )
-    theirs = Workflow.objects.create(
-        account=other_account,
-        name="Theirs",
-        event="shipment_created",
-        authentication=theirs_auth,
-        status="active",
-    )
-    subscription_for(theirs_auth, "shipment_created")
+    theirs = make_workflow(name="Theirs", account=other_account, authentication=theirs_auth)
     # When BigCommerce delivers to A's subscription
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/webhooks/bigcommerce/{sub.uuid}/",
-            json.dumps(shipment(1201)),
-            content_type="application/json",
-            **secret_header(sub),
-        )
-    assert response.status_code == 200
+    assert post_delivery(sub, shipment(1201)).status_code == 200
     # Then only A's workflow ran
     assert list(WorkflowRun.objects.values_list("workflow_id", flat=True)) == [ours.pk]
     assert not WorkflowRun.objects.filter(workflow=theirs).exists()

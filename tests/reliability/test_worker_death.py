@@ -15,20 +15,20 @@ repeated automatically: it is reported, and a person may retry the run.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import signal
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from integrations.models import WebhookDelivery
 from tests import harness
+from tests.factories import post_delivery, shipment
+from tests.harness import sent_emails
 from tests.reliability import figures, procs
-from tests.reliability.conftest import secret_header, sent_emails, shipment
+from tests.servers import respond
 from workflows import tasks
 from workflows.engine import INTERRUPTED
 from workflows.models import StepResult, WorkflowRun
@@ -100,13 +100,7 @@ def test_killed_worker_delivery_completes_and_emails_once(
     cluster = harness.start_qcluster(short_leases, log_dir)
     try:
         # When a delivery arrives (enqueued on the real broker) and a worker takes it
-        response = client.post(
-            f"/webhooks/bigcommerce/{sub.uuid}/",
-            json.dumps(shipment(1001)),
-            content_type="application/json",
-            **secret_header(sub),
-        )
-        assert response.status_code == 200
+        assert post_delivery(client, sub, shipment(1001)).status_code == 200
         delivery = WebhookDelivery.objects.get()
         task_name = f"delivery-{delivery.pk}"
         # ... and, while it waits on the order fetch, that worker is killed
@@ -155,39 +149,17 @@ def test_killed_worker_delivery_completes_and_emails_once(
     )
 
 
-class SlowReceiver:
-    """A loopback HTTP server (an HTTP step's target) that counts every request it receives
-    and holds the first one for `hang` seconds before answering."""
+def hang_first_request(server, hang: float):
+    """A route for an HTTP step's target: the first request is held for `hang` seconds (or
+    until the server closes) before it is answered."""
 
-    def __init__(self, hang: float):
-        self.requests: list[str] = []
-        self.hang = hang
-        receiver = self
+    def route(handler):
+        if len(server.received) == 1:
+            server.release.wait(hang)
+        with contextlib.suppress(OSError):  # the caller may have died
+            respond(handler, 200)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests.append(self.path)
-                if len(receiver.requests) == 1:
-                    threading.Event().wait(receiver.hang)
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass  # the caller died
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    return route
 
 
 def test_killed_worker_mid_http_step_never_repeats_it(
@@ -201,9 +173,11 @@ def test_killed_worker_mid_http_step_never_repeats_it(
     to_cluster,
     no_schedules,
     settings,
+    recording_server,
 ):
     # Given a workflow whose one step POSTs to a (slow) allowlisted loopback server
-    target = SlowReceiver(hang=HANG_MS / 1000)
+    target = recording_server
+    target.routes["/hook"] = hang_first_request(target, hang=HANG_MS / 1000)
     allow = f"127.0.0.1:{target.port}"
     settings.OUTBOUND_HTTP_ALLOWLIST = [allow]
     short_leases.update(OUTBOUND_HTTP_ALLOWLIST=allow)
@@ -215,17 +189,11 @@ def test_killed_worker_mid_http_step_never_repeats_it(
     cluster = harness.start_qcluster(short_leases, log_dir)
     try:
         # When a delivery's run is executing the step and its worker is killed mid-request
-        response = client.post(
-            f"/webhooks/bigcommerce/{sub.uuid}/",
-            json.dumps(shipment(1002)),
-            content_type="application/json",
-            **secret_header(sub),
-        )
-        assert response.status_code == 200
+        assert post_delivery(client, sub, shipment(1002)).status_code == 200
         # (the run may execute in the delivery's task or in its own: the worker is found by its
         # connection to the step's target)
         _killed, killed_at = kill_worker_connected_to(
-            cluster, target.port, ready=lambda: target.requests
+            cluster, target.port, ready=lambda: target.received
         )
         run = WorkflowRun.objects.get()
         assert run.status == "running"
@@ -241,7 +209,7 @@ def test_killed_worker_mid_http_step_never_repeats_it(
         reported_after = time.monotonic() - killed_at
         (result,) = StepResult.objects.filter(run=run)
         assert (result.status, result.detail) == ("failed", INTERRUPTED)
-        assert len(target.requests) == 1
+        assert len(target.received) == 1
 
         # When a person retries it, the step runs again, once
         api_client.force_authenticate(manager)
@@ -253,12 +221,11 @@ def test_killed_worker_mid_http_step_never_repeats_it(
         )
     finally:
         cluster.stop()
-        target.close()
-    assert target.requests == ["/hook", "/hook"]
+    assert [r.path for r in target.received] == ["/hook", "/hook"]
     figures.record(
         "worker_killed_mid_http_step",
         recovered_by=f"sweeper after the {LEASE_SECONDS} s lease",
         reported_after_seconds=round(reported_after, 1),
         requests_before_manual_retry=1,
-        requests_after_manual_retry=len(target.requests),
+        requests_after_manual_retry=len(target.received),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Reachable without logging in: the login page, logout, the health check, and the webhook
@@ -102,3 +104,17 @@ def routes() -> list[Route]:
 def admin_url(model, view: str, *args) -> str:
     """``admin_url(Workflow, "change", 3)`` -> ``/admin/workflows/workflow/3/change/``."""
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_urls(model, objects=(), views=("change", "delete", "history"), *, add=False) -> list:
+    """A model's admin pages: its changelist first (then its add page, with `add`), then each
+    of `views` for each of `objects`."""
+    urls = [admin_url(model, "changelist")] + ([admin_url(model, "add")] if add else [])
+    return urls + [admin_url(model, view, obj.pk) for obj in objects for view in views]
+
+
+def admin_request(user) -> HttpRequest:
+    """A request of `user` to the admin, for a ModelAdmin's `get_queryset`."""
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request

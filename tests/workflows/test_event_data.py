@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for
-from tests.pipeline.conftest import delivery_body
+from tests.factories import delivery_body
 from workflows.models import Step, WorkflowRun
 
 pytestmark = pytest.mark.django_db

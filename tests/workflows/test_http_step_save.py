@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.workflows.test_address_policy import FakeResolver
+from tests.servers import FakeResolver
 from workflows.steps.registry import validate_step
 
 

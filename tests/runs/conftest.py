@@ -1,1 +1,0 @@
-from tests.pipeline.conftest import auth, make_workflow, post_delivery, store  # noqa: F401

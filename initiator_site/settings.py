@@ -187,6 +187,9 @@ OUTBOUND_HTTP_ALLOWLIST = env.list("OUTBOUND_HTTP_ALLOWLIST", default=[])
 # the sweeper (a worker killed mid-task, a lost broker message). Must exceed Q_TIMEOUT.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+# A bulk replay makes its deliveries due at most this many per second, so that the deliveries
+# arriving meanwhile don't queue behind it.
+DELIVERY_REPLAY_PER_SECOND = env.int("DELIVERY_REPLAY_PER_SECOND", default=20)
 # The delivery task runs the new runs itself for up to this long, then enqueues the rest.
 FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
 

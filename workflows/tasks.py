@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from integrations import deliveries, subscriptions
-from workflows import broker, engine, fanout, runs
+from workflows import broker, engine, fanout, jobs, replay, runs
+from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,14 @@ def execute_run(run_id: int) -> str:
     return engine.execute(run_id)
 
 
+# What each kind of job does, one batch at a time (workflows/jobs.py runs them).
+JOB_STEPS = {JobKind.REPLAY_DELIVERIES: replay.replay_step}
+
+
+def run_job(job_id: int) -> str:
+    return jobs.run(job_id, JOB_STEPS)
+
+
 def sweep() -> dict[str, int]:
     """Periodic: re-enqueue deliveries and runs that are due (retry time reached, never
     claimed, or held by a worker that died) — so nothing is lost."""
@@ -32,11 +41,17 @@ def sweep() -> dict[str, int]:
     run_ids = runs.due_ids()
     for run_id in run_ids:
         broker.enqueue_run(run_id)
-    if delivery_ids or run_ids:
+    job_ids = jobs.due_ids()
+    for job_id in job_ids:
+        broker.enqueue_job(job_id)
+    if delivery_ids or run_ids or job_ids:
         logger.info(
-            "Sweeper re-enqueued %s deliveries and %s runs", len(delivery_ids), len(run_ids)
+            "Sweeper re-enqueued %s deliveries, %s runs and %s jobs",
+            len(delivery_ids),
+            len(run_ids),
+            len(job_ids),
         )
-    return {"deliveries": len(delivery_ids), "runs": len(run_ids)}
+    return {"deliveries": len(delivery_ids), "runs": len(run_ids), "jobs": len(job_ids)}
 
 
 def check_subscriptions() -> dict[str, int]:

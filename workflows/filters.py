@@ -28,6 +28,7 @@ from workflows.models import RunStatus, Workflow, WorkflowRun
 
 DATE_HELP = "A date (YYYY-MM-DD, in UTC) or an ISO 8601 date-time such as 2025-01-31T14:00:00Z."
 BAD_DATE = "Enter a date as YYYY-MM-DD, or a date-time such as 2025-01-31T14:00:00Z."
+CHECKBOXES = forms.CheckboxSelectMultiple
 
 
 class DateOrDateTimeField(forms.Field):
@@ -85,7 +86,10 @@ def created(field_name: str, *, before: bool) -> CreatedFilter:
     else:
         help_text = "Created at or after this moment (a date alone: from its start). "
     schema = {"type": "string", "description": help_text + DATE_HELP}
-    return extend_schema_field(schema)(CreatedFilter(field_name=field_name, before=before))
+    label = "Created before" if before else "Created after"
+    return extend_schema_field(schema)(
+        CreatedFilter(field_name=field_name, before=before, label=label)
+    )
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -114,12 +118,16 @@ class AccountFilterSet(django_filters.FilterSet):
 
     # Subclasses define status, event, the dates, filter_workflow and filter_customer_email.
     workflow = django_filters.ModelChoiceFilter(
-        queryset=Workflow.objects.none(), method="filter_workflow", help_text="A workflow's id."
+        queryset=Workflow.objects.none(),
+        method="filter_workflow",
+        empty_label="Any workflow",
+        help_text="A workflow's id.",
     )
-    order_id = IdFilter(help_text="A BigCommerce order id.")
+    order_id = IdFilter(label="Order id", help_text="A BigCommerce order id.")
     customer_email = django_filters.CharFilter(
         method="filter_customer_email",
         max_length=MAX_EMAIL_LENGTH,
+        label="Customer email",
         help_text="The customer's email address (exact, case-insensitive).",
     )
 
@@ -138,10 +146,14 @@ class AccountFilterSet(django_filters.FilterSet):
 
 
 class RunFilter(AccountFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices)
-    event = django_filters.ChoiceFilter(field_name="workflow__event", choices=EventKey.choices)
+    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, widget=CHECKBOXES)
+    event = django_filters.ChoiceFilter(
+        field_name="workflow__event", choices=EventKey.choices, empty_label="Any event"
+    )
     created_after = created("created_at", before=False)
     created_before = created("created_at", before=True)
+
+    delivery = IdFilter(label="Delivery id", help_text="The delivery that started the runs.")
 
     class Meta(AccountFilterSet.Meta):
         model = WorkflowRun
@@ -153,6 +165,7 @@ class RunFilter(AccountFilterSet):
             "created_before",
             "order_id",
             "customer_email",
+            "delivery",
         ]
 
     def filter_workflow(self, qs, name, value):
@@ -166,8 +179,10 @@ class DeliveryFilter(AccountFilterSet):
     """A workflow's deliveries are those of its store and event (its subscription's), run or
     not; a customer email finds the deliveries that started a run for that customer."""
 
-    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
-    event = django_filters.ChoiceFilter(field_name="subscription__event", choices=EventKey.choices)
+    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, widget=CHECKBOXES)
+    event = django_filters.ChoiceFilter(
+        field_name="subscription__event", choices=EventKey.choices, empty_label="Any event"
+    )
     created_after = created("received_at", before=False)
     created_before = created("received_at", before=True)
 

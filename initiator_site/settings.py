@@ -190,6 +190,10 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 # A bulk replay makes its deliveries due at most this many per second, so that the deliveries
 # arriving meanwhile don't queue behind it.
 DELIVERY_REPLAY_PER_SECOND = env.int("DELIVERY_REPLAY_PER_SECOND", default=20)
+# Retention (pruned daily, in batches): deliveries and runs older than this many days are
+# deleted; 0 keeps them for ever. Runs and deliveries still under way are always kept.
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=90)
+RUN_RETENTION_DAYS = env.int("RUN_RETENTION_DAYS", default=365)
 # The delivery task runs the new runs itself for up to this long, then enqueues the rest.
 FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
 

@@ -38,6 +38,7 @@ RELAY_BATCH = 50  # deliveries per poll: a burst drains at up to 50 per poll int
 PROCESS_DELIVERY = "workflows.tasks.process_delivery"
 EXECUTE_RUN = "workflows.tasks.execute_run"
 RUN_JOB = "workflows.tasks.run_job"
+PRUNE = "workflows.tasks.prune"
 
 
 @cache
@@ -57,6 +58,10 @@ def enqueue_run(run_id: int) -> None:
 
 def enqueue_job(job_id: int) -> None:
     push(RUN_JOB, job_id, f"job-{job_id}", "jobs")
+
+
+def enqueue_prune(budget_seconds: int) -> None:
+    push(PRUNE, budget_seconds, "prune", "retention")
 
 
 def push(func: str, arg: int, name: str, group: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from integrations import deliveries, subscriptions
-from workflows import broker, engine, fanout, jobs, replay, runs
+from workflows import broker, engine, fanout, jobs, replay, retention, runs
 from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -57,3 +57,16 @@ def sweep() -> dict[str, int]:
 def check_subscriptions() -> dict[str, int]:
     """Periodic: repair BigCommerce hooks and record when each was last seen healthy."""
     return subscriptions.check_all()
+
+
+PRUNE_SECONDS = 60  # a pass's time, well inside the task timeout; a longer one goes on anew
+
+
+def prune(budget_seconds: int = PRUNE_SECONDS) -> dict:
+    """Daily: delete deliveries and runs past their retention, in batches; a pass that runs
+    out of time puts the rest on the queue as a new task."""
+    pruned = retention.prune(budget_seconds=budget_seconds)
+    if pruned.more:
+        broker.enqueue_prune(budget_seconds)
+    logger.info("Pruned %s", pruned.as_dict())
+    return pruned.as_dict()

@@ -34,7 +34,8 @@ CHECKBOXES = forms.CheckboxSelectMultiple
 class DateOrDateTimeField(forms.Field):
     """A date or an aware date-time; cleaned to ``(moment, whole_day)`` in UTC."""
 
-    widget = forms.DateInput(attrs={"type": "date"})
+    # Text, not a date picker: it shows back whatever was typed (a date-time too).
+    widget = forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"})
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -98,6 +99,8 @@ class IdFilter(django_filters.NumberFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        # Text with a numeric keyboard: a number box would hide a typo instead of showing it.
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
         super().__init__(**kwargs)
 
 
@@ -120,6 +123,7 @@ class AccountFilterSet(django_filters.FilterSet):
     workflow = django_filters.ModelChoiceFilter(
         queryset=Workflow.objects.none(),
         method="filter_workflow",
+        label="Workflow",
         empty_label="Any workflow",
         help_text="A workflow's id.",
     )
@@ -148,7 +152,10 @@ class AccountFilterSet(django_filters.FilterSet):
 class RunFilter(AccountFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, widget=CHECKBOXES)
     event = django_filters.ChoiceFilter(
-        field_name="workflow__event", choices=EventKey.choices, empty_label="Any event"
+        field_name="workflow__event",
+        choices=EventKey.choices,
+        label="Event",
+        empty_label="Any event",
     )
     created_after = created("created_at", before=False)
     created_before = created("created_at", before=True)
@@ -181,7 +188,10 @@ class DeliveryFilter(AccountFilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, widget=CHECKBOXES)
     event = django_filters.ChoiceFilter(
-        field_name="subscription__event", choices=EventKey.choices, empty_label="Any event"
+        field_name="subscription__event",
+        choices=EventKey.choices,
+        label="Event",
+        empty_label="Any event",
     )
     created_after = created("received_at", before=False)
     created_before = created("received_at", before=True)

@@ -63,10 +63,12 @@ def start(account, user, query: QueryDict) -> Job:
         unusable=Count("pk", filter=Q(status=DeliveryStatus.UNUSABLE)),
     )
     note = ""
-    if found["unusable"]:
+    if found["unusable"] == 1:
+        note = "1 unusable delivery matches too, and can't be replayed: its body can't be used."
+    elif found["unusable"]:
         note = (
-            f"{found['unusable']} unusable deliver{'y' if found['unusable'] == 1 else 'ies'} "
-            "match too, and can't be replayed: their body can't be used."
+            f"{found['unusable']} unusable deliveries match too, and can't be replayed: their "
+            "body can't be used."
         )
     if not found["total"]:
         raise NothingToReplay(f"No failed or dead delivery matches these filters. {note}".strip())

@@ -147,7 +147,9 @@ def test_bulk_replay_of_the_lists_filters_runs_as_a_job_with_progress(
     assert (progress["status"], progress["done"], progress["total"]) == ("succeeded", 3, 3)
     # The unusable one is said not to be replayable, and why
     assert progress["error_count"] == 1
-    assert "1 unusable delivery match too, and can't be replayed" in progress["errors"][0]["error"]
+    assert progress["errors"][0]["error"] == (
+        "1 unusable delivery matches too, and can't be replayed: its body can't be used."
+    )
     assert progress["finished_at"] is not None
     statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
     assert [statuses[d.pk] for d in wanted] == ["received"] * 3
@@ -167,8 +169,8 @@ def test_bulk_replay_with_bad_filters_or_nothing_to_replay_queues_no_job(
     nothing = api_client.post(f"{DELIVERIES}replay/")
     assert nothing.status_code == 409
     assert nothing.json()["detail"] == (
-        "No failed or dead delivery matches these filters. 1 unusable delivery match too, "
-        "and can't be replayed: their body can't be used."
+        "No failed or dead delivery matches these filters. 1 unusable delivery matches too, "
+        "and can't be replayed: its body can't be used."
     )
     assert not Job.objects.exists()
 

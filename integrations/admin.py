@@ -192,7 +192,8 @@ class DeliveryAdmin(AccountScopedAdmin):
     @admin.action(description="Replay selected failed and dead deliveries", permissions=["replay"])
     def replay_selected(self, request, queryset):
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        replayed = deliveries.replay_many(ids, per_second=settings.DELIVERY_REPLAY_PER_SECOND)
+        rate = settings.DELIVERY_REPLAY_PER_SECOND or None
+        replayed = deliveries.replay_many(ids, per_second=rate)
         self.message_user(
             request,
             f"Replayed {replayed} deliver{'y' if replayed == 1 else 'ies'}: each is fetched "

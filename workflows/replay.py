@@ -108,9 +108,11 @@ def replay_step(job: Job) -> bool:
                 count=left,
             )
         return False
-    rate = settings.DELIVERY_REPLAY_PER_SECOND
+    rate = settings.DELIVERY_REPLAY_PER_SECOND  # 0: all due at once
     now = timezone.now()
-    due = max(now, (job.started_at or now) + timedelta(seconds=job.done / rate))
-    job.done += deliveries.replay_many(ids, start=due, per_second=rate)
+    due = now
+    if rate > 0:
+        due = max(now, (job.started_at or now) + timedelta(seconds=job.done / rate))
+    job.done += deliveries.replay_many(ids, start=due, per_second=rate or None)
     job.last_id = ids[-1]
     return True

@@ -226,7 +226,7 @@ def victim(make_authentication, make_user, account, manager):
     from integrations.models import WebhookDelivery
     from integrations.subscriptions import subscription_for
     from workflows import services
-    from workflows.models import StepResult, WorkflowRun
+    from workflows.models import Job, StepResult, WorkflowRun
 
     auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
     workflow = services.create_workflow(
@@ -250,7 +250,8 @@ def victim(make_authentication, make_user, account, manager):
         store_hash=auth.store_hash,
         hash=f"hash-{MARK}",
         body="{}",
-        status="processed",
+        status="dead",  # replayable: a replay that got through would change it
+        last_error=f"Gave up {MARK}",
     )
     run = WorkflowRun.objects.create(
         workflow=workflow,
@@ -264,12 +265,22 @@ def victim(make_authentication, make_user, account, manager):
         run=run, position=0, type="send_email", status="failed", detail=f"Not sent {MARK}"
     )
     user = make_user(account, f"user-{MARK}")
+    job = Job.objects.create(
+        kind="replay_deliveries",
+        account=account,
+        created_by=manager,
+        params={"filters": "", "max_id": delivery.pk},
+        total=1,
+        errors=[{"id": None, "error": f"Note {MARK}"}],
+        error_count=1,
+    )
     return {
         "integrations.BigCommerceAuthentication": auth,
         "integrations.WebhookSubscription": sub,
         "integrations.WebhookDelivery": delivery,
         "workflows.Workflow": workflow,
         "workflows.WorkflowRun": run,
+        "workflows.Job": job,
         "accounts.User": user,
         "accounts.Account": account,
     }

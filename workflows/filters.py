@@ -1,9 +1,10 @@
 """Search of runs and deliveries: one FilterSet each (django-filter), shared by the API, the
 list pages and the bulk replay job, so that a filter means the same everywhere.
 
-Every filter uses an index: status and dates walk the newest rows first, order id and
-customer email have their own indexed columns (filled when the row is created), a workflow is
-its subscription's deliveries or its own runs.
+Order id and customer email have indexed columns of their own, filled when the row is created
+(the receiver's INSERT, the fan-out's plan); a workflow is its own runs, or its subscription's
+deliveries (both indexed foreign keys); status leads an index on both tables. Lists are in id
+order, newest first, so a page needs no sort; dates narrow it on the way.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ class SearchForm(forms.Form):
         cleaned = super().clean()
         after, before = cleaned.get("created_after"), cleaned.get("created_before")
         if after and before:
-            end = before[0] + (timedelta(days=1) if before[1] else timedelta(0))
+            end = before[0]
+            if before[1] and end.date() < date.max:  # a whole day: up to its end
+                end += timedelta(days=1)
             if end <= after[0]:
                 self.add_error("created_before", "Must be later than “created after”.")
         return cleaned

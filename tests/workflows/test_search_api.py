@@ -105,6 +105,8 @@ def test_runs_by_status_workflow_event_and_dates(api_client, member, make_workfl
         "shipment on the day",
         "cart late that day",
     }
+    # The ends of the calendar are no error
+    assert found(created_after="0001-01-01", created_before="9999-12-31") == set(made)
     # A date-time is that moment
     assert found(created_after="2025-03-10T12:00:01Z") == {"cart late that day", "cart next day"}
     assert found(created_before="2025-03-10T13:00:00+01:00") == {"old failed shipment"}

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +25,7 @@ from workflows.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
-SLICE_SECONDS = 20.0  # well inside the task timeout
+SLICE_SECONDS = 20.0  # at most a quarter of the task timeout
 MAX_ERRORS_KEPT = 50
 
 # A kind's step: work on the next batch of `job` (updating its counters and bookmark in
@@ -80,7 +81,7 @@ def run(job_id: int, steps: Mapping[str, Step]) -> str:
     job = claim(job_id)
     if job is None:
         return "skipped: not due or already running"
-    deadline = time.monotonic() + SLICE_SECONDS
+    deadline = time.monotonic() + min(SLICE_SECONDS, settings.Q_CLUSTER["timeout"] / 4)
     try:
         while steps[job.kind](job):
             job.leased_until = timezone.now() + lease()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
 from integrations import deliveries, subscriptions
 from workflows import broker, engine, fanout, jobs, replay, retention, runs
 from workflows.models import JobKind
@@ -33,7 +35,7 @@ def run_job(job_id: int) -> str:
 
 
 def sweep() -> dict[str, int]:
-    """Periodic: re-enqueue deliveries and runs that are due (retry time reached, never
+    """Periodic: re-enqueue deliveries, runs and jobs that are due (retry time reached, never
     claimed, or held by a worker that died) — so nothing is lost."""
     delivery_ids = deliveries.due_ids()
     for delivery_id in delivery_ids:
@@ -59,12 +61,13 @@ def check_subscriptions() -> dict[str, int]:
     return subscriptions.check_all()
 
 
-PRUNE_SECONDS = 60  # a pass's time, well inside the task timeout; a longer one goes on anew
+PRUNE_SECONDS = 60  # a pass's time (at most half the task timeout); a longer one goes on anew
 
 
 def prune(budget_seconds: int = PRUNE_SECONDS) -> dict:
     """Daily: delete deliveries and runs past their retention, in batches; a pass that runs
     out of time puts the rest on the queue as a new task."""
+    budget_seconds = min(budget_seconds, settings.Q_CLUSTER["timeout"] // 2)
     pruned = retention.prune(budget_seconds=budget_seconds)
     if pruned.more:
         broker.enqueue_prune(budget_seconds)

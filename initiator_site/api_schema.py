@@ -31,7 +31,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 class ApiSchema(AutoSchema):
     """drf-spectacular's schema, with the error answers each operation can give documented:
     403 (not signed in, a bad token, or a BigCommerce write without the Integration Manager
-    permission), 404 (not in your account, or no such page), 400 for POST and PATCH, and 413/415
+    permission), 404 (not in your account, or no such page), 400 for POST and PATCH and for a
+    filtered list's bad filter, and 413/415
     for operations that take a body. An operation's own extend_schema(responses=...) wins."""
 
     def _get_response_bodies(self, direction="response"):
@@ -54,6 +55,8 @@ class ApiSchema(AutoSchema):
             errors["404"] = (ErrorSerializer, "Not found in your account (or no such page).")
         if self.method in BODY_METHODS:
             errors["400"] = (VALIDATION_ERRORS, "The request is not valid; the body says why.")
+        elif self._is_list_view() and getattr(self.view, "filterset_class", None) is not None:
+            errors["400"] = (VALIDATION_ERRORS, "A filter's value is not valid; the body says why.")
         if self.method in BODY_METHODS and self.get_request_serializer() is not None:
             errors["413"] = (ErrorSerializer, "The body is over DATA_UPLOAD_MAX_MEMORY_SIZE.")
             errors["415"] = (ErrorSerializer, "The body is not JSON (application/json).")

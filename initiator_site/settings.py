@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs work offline
+    "django_filters",
     "django_q",
     "accounts",
     "integrations",
@@ -169,6 +171,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and its favicon from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No "valid" badge: Swagger UI would send the schema to validator.swagger.io for it.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- BigCommerce and webhooks ---------------------------------------------------------------
@@ -194,6 +202,13 @@ OUTBOUND_HTTP_ALLOWLIST = env.list("OUTBOUND_HTTP_ALLOWLIST", default=[])
 # the sweeper (a worker killed mid-task, a lost broker message). Must exceed Q_TIMEOUT.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+# A bulk replay makes its deliveries due at most this many per second, so that the deliveries
+# arriving meanwhile don't queue behind it.
+DELIVERY_REPLAY_PER_SECOND = env.int("DELIVERY_REPLAY_PER_SECOND", default=20)
+# Retention (pruned daily, in batches): deliveries and runs older than this many days are
+# deleted; 0 keeps them for ever. Runs and deliveries still under way are always kept.
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=90)
+RUN_RETENTION_DAYS = env.int("RUN_RETENTION_DAYS", default=365)
 # The delivery task runs the new runs itself for up to this long, then enqueues the rest.
 FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 
 from accounts.admin_mixins import AccountScopedAdmin, scoped_related_filter
+from accounts.models import INTEGRATION_MANAGER_PERM
 from integrations import authentications as service
-from integrations import subscriptions
+from integrations import deliveries, subscriptions
 from integrations.models import (
     BigCommerceAuthentication,
     SubscriptionStatus,
@@ -163,6 +165,7 @@ class DeliveryAdmin(AccountScopedAdmin):
         "id",
         "scope",
         "store_hash",
+        "order_id",
         "status",
         "attempts",
         "received_at",
@@ -175,9 +178,33 @@ class DeliveryAdmin(AccountScopedAdmin):
     )
     search_fields = ("hash",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["replay_selected"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm(INTEGRATION_MANAGER_PERM)
+
+    @admin.action(description="Replay selected failed and dead deliveries", permissions=["replay"])
+    def replay_selected(self, request, queryset):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        rate = settings.DELIVERY_REPLAY_PER_SECOND or None
+        replayed = deliveries.replay_many(ids, per_second=rate)
+        self.message_user(
+            request,
+            f"Replayed {replayed} deliver{'y' if replayed == 1 else 'ies'}: each is fetched "
+            "again and fanned out in turn (workflows whose run for it succeeded are not run "
+            "again).",
+            messages.SUCCESS if replayed else messages.WARNING,
+        )
+        if len(ids) > replayed:
+            self.message_user(
+                request,
+                f"{len(ids) - replayed} left as they are: only failed and dead deliveries can be "
+                "replayed (an unusable one's body can't be used).",
+                messages.WARNING,
+            )

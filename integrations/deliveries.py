@@ -1,5 +1,6 @@
 """A delivery's life: received → processing → processed, or failed (permanent) / dead (gave up);
-`unusable` (stored so, never processed) when its body can't be used. docs/architecture.md draws it.
+`unusable` (stored so, never processed) when its body can't be used; a failed or dead one can be
+replayed (back to received). docs/architecture.md draws it.
 
 Two columns, one meaning each: `next_attempt_at` is when a received delivery is due (new, or
 its retry time); `leased_until` is how long whoever took it (a relayed task on its way, a
@@ -17,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from integrations import authentications, store_settings
@@ -186,3 +187,76 @@ def handle_error(delivery: WebhookDelivery, exc: Exception) -> str:
     # A bug or an outage of our own (database, broker): keep the delivery, try again later.
     logger.exception("Unexpected error processing delivery %s", delivery.pk)
     return retry_later(delivery, f"Internal error ({type(exc).__name__}); will retry.")
+
+
+# --- Replay ---------------------------------------------------------------------------------
+
+REPLAYABLE = (DeliveryStatus.FAILED, DeliveryStatus.DEAD)
+
+
+class NotReplayable(Exception):
+    """Why a delivery can't be replayed; the message is for the person who asked."""
+
+
+def replay_refusal(delivery: WebhookDelivery) -> str | None:
+    """Why `delivery` can't be replayed now, or None if it can."""
+    if delivery.status == DeliveryStatus.UNUSABLE:
+        return (
+            "An unusable delivery can't be replayed: its body can't be used, so there is "
+            f"nothing to fetch again. {delivery.last_error}"
+        ).strip()
+    if delivery.status not in REPLAYABLE:
+        return (
+            "Only failed or dead deliveries can be replayed; this one is "
+            f"{delivery.get_status_display().lower()}."
+        )
+    return None
+
+
+def replay(delivery: WebhookDelivery) -> None:
+    """Hand a failed or dead delivery back to the queue: `received`, due now, unheld, with a
+    fresh set of attempts. The relay hands it out; the fan-out fetches again and starts only
+    the workflows that have no run for it yet (docs/architecture.md, "Replay")."""
+    refusal = replay_refusal(delivery)
+    if refusal is None and not replay_many([delivery.pk]):
+        refusal = "It changed meanwhile (replayed, or being processed); reload to see it."
+    if refusal is not None:
+        raise NotReplayable(refusal)
+
+
+REPLAY_CHUNK = 500  # deliveries per UPDATE
+
+
+def replay_many(ids: list[int], *, start=None, per_second: float | None = None) -> int:
+    """Replay the failed and dead deliveries among `ids`, an UPDATE per 500; the others are
+    left as they are. Returns how many were replayed.
+
+    With `per_second`, they become due one after another at that rate from `start` instead of
+    all at once, so that a bulk replay does not queue ahead of the deliveries that arrive
+    meanwhile (the relay hands out the earliest due first)."""
+    start = start or timezone.now()
+    replayed = 0
+    for offset in range(0, len(ids), REPLAY_CHUNK):
+        chunk = ids[offset : offset + REPLAY_CHUNK]
+        due: Value | Case = Value(start, output_field=DateTimeField())
+        if per_second:
+            step = max(1, int(per_second))  # deliveries due in each second
+            due = Case(
+                *[
+                    When(
+                        pk__in=chunk[i : i + step],
+                        then=Value(start + timedelta(seconds=(offset + i) // step)),
+                    )
+                    for i in range(0, len(chunk), step)
+                ],
+                output_field=DateTimeField(),
+            )
+        replayed += WebhookDelivery.objects.filter(pk__in=chunk, status__in=REPLAYABLE).update(
+            status=DeliveryStatus.RECEIVED,
+            attempts=0,
+            next_attempt_at=due,
+            leased_until=None,
+            processed_at=None,
+            last_error="",
+        )
+    return replayed

@@ -37,7 +37,7 @@ from integrations.events import (
     get_event,
     resources_for,
 )
-from integrations.payloads import DeliveryPayload
+from integrations.payloads import MAX_ID, DeliveryPayload
 
 MAX_FETCH_CALLS = 2  # the first call and the customer call of the brief's plan above
 JSONValue = Any  # str | int | float | bool | list | dict | None, as found in BigCommerce's JSON
@@ -310,6 +310,45 @@ def subject_keys(event_key: str, resources: Resources) -> dict[str, str | None]:
         "cart": f"cart:{cart_id.lower()}" if isinstance(cart_id, str) and cart_id else None,
         "customer": customer_key,
     }
+
+
+ORDER_ID_CODE = "BigCommerce | Order | id"
+# Where an event's merge data has the customer's email, best first (a guest has no Customer).
+EMAIL_CODES = (
+    "BigCommerce | Customer | email",
+    "BigCommerce | Cart | email",
+    "BigCommerce | Order | billing_address | email",
+)
+MAX_EMAIL_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class SearchKeys:
+    """What a run is found by in the runs list: its order id and its customer's email."""
+
+    order_id: int | None
+    customer_email: str  # lower-case; "" when unknown
+
+
+def search_keys(merge_data: dict[str, JSONValue]) -> SearchKeys:
+    """The order id and customer email in ``merge_data`` (any event's; absent codes are
+    simply unknown)."""
+    order_id = _positive_id(merge_data.get(ORDER_ID_CODE))
+    email = ""
+    for code in EMAIL_CODES:
+        value = merge_data.get(code)
+        if isinstance(value, str) and value.strip():
+            email = normalise_email(value)
+            break
+    return SearchKeys(
+        order_id=order_id if order_id is not None and order_id <= MAX_ID else None,
+        customer_email=email if len(email) <= MAX_EMAIL_LENGTH else "",
+    )
+
+
+def normalise_email(value: str) -> str:
+    """An email as it is stored for search and looked up: trimmed, lower-case."""
+    return value.strip().lower()
 
 
 def _customer_id(resource: dict | None) -> int | None:

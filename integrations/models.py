@@ -191,6 +191,12 @@ class WebhookDelivery(models.Model):
         help_text="Handed out or being processed until then; past it, it is handed out again.",
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    order_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The order the event is about (the body's data.orderId), for search; "
+        "empty for abandoned carts and unusable bodies.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -203,6 +209,11 @@ class WebhookDelivery(models.Model):
                 fields=["leased_until"],
                 condition=models.Q(leased_until__isnull=False),
                 name="delivery_lease_idx",
+            ),
+            models.Index(
+                fields=["order_id"],
+                condition=models.Q(order_id__isnull=False),
+                name="delivery_order_idx",
             ),
         ]
         verbose_name_plural = "webhook deliveries"

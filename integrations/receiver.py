@@ -199,6 +199,7 @@ def store(sub: Target, body: bytes, headers) -> Accepted:
         body=text,
         headers=redact_headers(headers),
         next_attempt_at=timezone.now(),  # due: the cluster's relay hands it out next poll
+        order_id=payload.order_id,  # for search (the same INSERT)
     )
     return store_once(delivery)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import json
 import secrets
 import socket
@@ -268,7 +269,7 @@ def victim(make_authentication, make_user, account, manager):
 
     from integrations.models import WebhookDelivery
     from integrations.subscriptions import subscription_for
-    from workflows.models import StepResult, WorkflowRun
+    from workflows.models import Job, StepResult, WorkflowRun
 
     auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
     email = {"to": "a@example.com", "subject": f"S {MARK}", "body": "b"}
@@ -286,7 +287,8 @@ def victim(make_authentication, make_user, account, manager):
         store_hash=auth.store_hash,
         hash=f"hash-{MARK}",
         body="{}",
-        status="processed",
+        status="dead",  # replayable: a replay that got through would change it
+        last_error=f"Gave up {MARK}",
     )
     run = WorkflowRun.objects.create(
         workflow=workflow,
@@ -300,12 +302,22 @@ def victim(make_authentication, make_user, account, manager):
         run=run, position=0, type="send_email", status="failed", detail=f"Not sent {MARK}"
     )
     user = make_user(account, f"user-{MARK}")
+    job = Job.objects.create(
+        kind="replay_deliveries",
+        account=account,
+        created_by=manager,
+        params={"filters": "", "max_id": delivery.pk},
+        total=1,
+        errors=[{"id": None, "error": f"Note {MARK}"}],
+        error_count=1,
+    )
     return {
         "integrations.BigCommerceAuthentication": auth,
         "integrations.WebhookSubscription": sub,
         "integrations.WebhookDelivery": delivery,
         "workflows.Workflow": workflow,
         "workflows.WorkflowRun": run,
+        "workflows.Job": job,
         "accounts.User": user,
         "accounts.Account": account,
     }
@@ -324,6 +336,42 @@ def post_delivery(client, django_capture_on_commit_callbacks):
             return factories.post_delivery(client, sub, body, **kwargs)
 
     return post
+
+
+@pytest.fixture
+def make_delivery(auth):
+    """make_delivery(event, status="dead", order_id=251, authentication=auth, **fields): a
+    stored delivery with a body BigCommerce could have sent (so it can be processed again)."""
+    from integrations.events import get_event
+    from integrations.models import WebhookDelivery
+    from integrations.subscriptions import subscription_for
+
+    numbers = itertools.count(1)
+
+    def make(event="shipment_created", status="dead", order_id=251, **fields):
+        sub = subscription_for(fields.pop("authentication", auth), event)
+        number = next(numbers)
+        data = {"orderId": order_id} if order_id is not None else {}
+        body = factories.delivery_body(event, **data)
+        body["hash"] = f"{event}-{number}"
+        defaults = {
+            "attempts": 6 if status == "dead" else 1,
+            "last_error": "Gave up after 6 attempts: BigCommerce is down"
+            if status == "dead"
+            else "",
+        }
+        return WebhookDelivery.objects.create(
+            subscription=sub,
+            scope=get_event(event).scope,
+            store_hash=sub.authentication.store_hash,
+            hash=body["hash"],
+            body=json.dumps(body),
+            status=status,
+            order_id=order_id if event != "cart_abandoned" else None,
+            **{**defaults, **fields},
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 50  # deliveries per poll: a burst drains at up to 50 per poll interval
 PROCESS_DELIVERY = "workflows.tasks.process_delivery"
 EXECUTE_RUN = "workflows.tasks.execute_run"
+RUN_JOB = "workflows.tasks.run_job"
+PRUNE = "workflows.tasks.prune"
 
 
 @cache
@@ -52,6 +54,14 @@ def enqueue_delivery(delivery_id: int) -> None:
 
 def enqueue_run(run_id: int) -> None:
     push(EXECUTE_RUN, run_id, f"run-{run_id}", "runs")
+
+
+def enqueue_job(job_id: int) -> None:
+    push(RUN_JOB, job_id, f"job-{job_id}", "jobs")
+
+
+def enqueue_prune(budget_seconds: int) -> None:
+    push(PRUNE, budget_seconds, "prune", "retention")
 
 
 def push(func: str, arg: int, name: str, group: str) -> None:

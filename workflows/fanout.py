@@ -22,8 +22,9 @@ from django.utils import timezone
 from initiator_site.db import fast_insert
 from integrations import deliveries
 from integrations.deliveries import lease
+from integrations.merge_data import search_keys
 from integrations.models import WebhookDelivery
-from workflows import broker, engine, merge_codes
+from workflows import broker, engine, merge_codes, runs
 from workflows.models import (
     RunStatus,
     SkipReason,
@@ -123,6 +124,7 @@ def plan(
     if steps is None:
         steps = Step.objects.by_workflow(wf.pk for wf in workflows)
     now = timezone.now()
+    found_by = search_keys(merge_data)  # the runs list's search columns, in the same INSERT
     planned = []
     for workflow in workflows:
         subject = ""
@@ -134,6 +136,8 @@ def plan(
             merge_data=merge_data,
             subject_key=subject[:200],
             leased_until=now + lease(),
+            order_id=found_by.order_id,
+            customer_email=found_by.customer_email,
         )
         ahead = engine.run_ahead(run, steps[workflow.pk], engine.context_for(run, now))
         planned.append(Planned(run, ahead))
@@ -143,12 +147,18 @@ def plan(
 def store(planned: list[Planned], delivery: WebhookDelivery) -> list[WorkflowRun]:
     """Store the planned runs that don't exist yet (call in a transaction) and return them: a
     few queries whatever the fan-out, plus the send-once guard's for workflows that use it.
-    The caller starts the pending ones (`start_runs`)."""
-    existing = set(
+    The caller starts the pending ones (`start_runs`).
+
+    A workflow that already has a run for this delivery (a replayed delivery) gets no new
+    one: a failed run is retried from the step that failed, any other is left as it is
+    (docs/architecture.md, "Replay")."""
+    existing = dict(
         WorkflowRun.objects.filter(
             delivery=delivery, workflow__in=[p.run.workflow for p in planned]
-        ).values_list("workflow_id", flat=True)
+        ).values_list("workflow_id", "status")
     )
+    if RunStatus.FAILED in existing.values():
+        runs.retry_failed(WorkflowRun.objects.filter(delivery=delivery))
     todo = [p for p in planned if p.run.workflow_id not in existing]
     for p in todo:
         if p.run.subject_key and skip_repeat(p.run):

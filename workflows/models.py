@@ -11,6 +11,9 @@ from workflows.states import RunStatus, SkipReason, StepStatus
 
 __all__ = [
     "Initiator",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "RunStatus",
     "SendOnceScope",
     "SkipReason",
@@ -155,6 +158,15 @@ class WorkflowRun(models.Model):
     subject_key = models.CharField(
         max_length=200, blank=True, help_text="Order/cart/customer key for the send-once guard."
     )
+    # Search columns, copied from the merge data when the run is created (an index each).
+    order_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The order's id in the merge data, for search."
+    )
+    customer_email = models.CharField(
+        max_length=254,
+        blank=True,
+        help_text="The customer's email in the merge data, lower-case, for search.",
+    )
     next_position = models.PositiveIntegerField(default=0, help_text="The next step to run.")
     resume_at = models.DateTimeField(
         null=True, blank=True, help_text="When a waiting run resumes (set only while waiting)."
@@ -190,6 +202,16 @@ class WorkflowRun(models.Model):
             models.Index(
                 fields=["workflow", "subject_key", "created_at"], name="run_send_once_idx"
             ),
+            models.Index(
+                fields=["order_id"],
+                condition=models.Q(order_id__isnull=False),
+                name="run_order_idx",
+            ),
+            models.Index(
+                fields=["customer_email"],
+                condition=~models.Q(customer_email=""),
+                name="run_customer_email_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,3 +239,61 @@ class StepResult(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.position} of run #{self.run_id}: {self.status}"
+
+
+class JobKind(models.TextChoices):
+    REPLAY_DELIVERIES = "replay_deliveries", "Replay deliveries"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """A long piece of work someone asked for (a bulk replay), done on the task cluster in
+    batches; its progress is what the job page and `GET jobs/{id}/` show."""
+
+    kind = models.CharField(max_length=32, choices=JobKind.choices)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict, help_text="What to work on (e.g. the list's filters).")
+    total = models.PositiveIntegerField(default=0, help_text="Rows to work on.")
+    done = models.PositiveIntegerField(default=0, help_text="Rows worked on so far.")
+    error_count = models.PositiveIntegerField(default=0, help_text="Rows that could not be done.")
+    errors = models.JSONField(
+        default=list, help_text="The first problems: [{'id', 'error'}], id null for the job's own."
+    )
+    last_id = models.BigIntegerField(
+        default=0, help_text="The job's bookmark: rows up to this id are worked on."
+    )
+    leased_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A queued or running job's lease: past it, the sweeper hands it out again.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["leased_until"],
+                condition=models.Q(leased_until__isnull=False),
+                name="job_lease_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

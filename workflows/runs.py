@@ -68,3 +68,8 @@ def retry(run: WorkflowRun) -> WorkflowRun:
         run.save(update_fields=["status", "error", "finished_at", "leased_until"])
         transaction.on_commit(lambda: broker.enqueue_run(run.pk))
     return run
+
+
+def retry_failed(candidates) -> list[WorkflowRun]:
+    """Retry the failed runs among `candidates` (a queryset), each as `retry` does."""
+    return [retry(run) for run in candidates.filter(status=RunStatus.FAILED)]

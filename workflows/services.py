@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import subscriptions
-from integrations.merge_data import ALL, build_merge_data
+from integrations.merge_data import ALL, build_merge_data, search_keys
 from integrations.models import WebhookSubscription
 from integrations.sample_data import sample_resources
 from workflows import engine
@@ -130,12 +130,16 @@ def run_test_event(workflow: Workflow, user) -> WorkflowRun:
     """Run `workflow` now on built-in sample data shaped like BigCommerce's examples: delays are
     skipped and emails go only to `user`."""
     resources = sample_resources(workflow.event, store_hash=workflow.authentication.store_hash)
+    merge_data = build_merge_data(workflow.event, resources, ALL)
+    found_by = search_keys(merge_data)
     run = WorkflowRun.objects.create(
         workflow=workflow,
         is_test=True,
         triggered_by=user,
         status=RunStatus.PENDING,
-        merge_data=build_merge_data(workflow.event, resources, ALL),
+        merge_data=merge_data,
+        order_id=found_by.order_id,
+        customer_email=found_by.customer_email,
     )
     engine.execute(run.pk)
     run.refresh_from_db()

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
 from integrations import deliveries, subscriptions
-from workflows import broker, engine, fanout, runs
+from workflows import broker, engine, fanout, jobs, replay, retention, runs
+from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +26,16 @@ def execute_run(run_id: int) -> str:
     return engine.execute(run_id)
 
 
+# What each kind of job does, one batch at a time (workflows/jobs.py runs them).
+JOB_STEPS = {JobKind.REPLAY_DELIVERIES: replay.replay_step}
+
+
+def run_job(job_id: int) -> str:
+    return jobs.run(job_id, JOB_STEPS)
+
+
 def sweep() -> dict[str, int]:
-    """Periodic: re-enqueue deliveries and runs that are due (retry time reached, never
+    """Periodic: re-enqueue deliveries, runs and jobs that are due (retry time reached, never
     claimed, or held by a worker that died) — so nothing is lost."""
     delivery_ids = deliveries.due_ids()
     for delivery_id in delivery_ids:
@@ -32,13 +43,33 @@ def sweep() -> dict[str, int]:
     run_ids = runs.due_ids()
     for run_id in run_ids:
         broker.enqueue_run(run_id)
-    if delivery_ids or run_ids:
+    job_ids = jobs.due_ids()
+    for job_id in job_ids:
+        broker.enqueue_job(job_id)
+    if delivery_ids or run_ids or job_ids:
         logger.info(
-            "Sweeper re-enqueued %s deliveries and %s runs", len(delivery_ids), len(run_ids)
+            "Sweeper re-enqueued %s deliveries, %s runs and %s jobs",
+            len(delivery_ids),
+            len(run_ids),
+            len(job_ids),
         )
-    return {"deliveries": len(delivery_ids), "runs": len(run_ids)}
+    return {"deliveries": len(delivery_ids), "runs": len(run_ids), "jobs": len(job_ids)}
 
 
 def check_subscriptions() -> dict[str, int]:
     """Periodic: repair BigCommerce hooks and record when each was last seen healthy."""
     return subscriptions.check_all()
+
+
+PRUNE_SECONDS = 60  # a pass's time (at most half the task timeout); a longer one goes on anew
+
+
+def prune(budget_seconds: int = PRUNE_SECONDS) -> dict:
+    """Daily: delete deliveries and runs past their retention, in batches; a pass that runs
+    out of time puts the rest on the queue as a new task."""
+    budget_seconds = min(budget_seconds, settings.Q_CLUSTER["timeout"] // 2)
+    pruned = retention.prune(budget_seconds=budget_seconds)
+    if pruned.more:
+        broker.enqueue_prune(budget_seconds)
+    logger.info("Pruned %s", pruned.as_dict())
+    return pruned.as_dict()

@@ -64,13 +64,17 @@ class AuthenticationSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="subscription.event", read_only=True)
+
     class Meta:
         model = WebhookDelivery
         fields = [
             "id",
             "scope",
+            "event",
             "store_hash",
             "hash",
+            "order_id",
             "status",
             "attempts",
             "last_error",

@@ -7,7 +7,6 @@ router = SimpleRouter()
 router.register(
     "bigcommerce/authentications", views.AuthenticationViewSet, basename="authentication"
 )
-router.register("bigcommerce/deliveries", views.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("initiators/", views.InitiatorListView.as_view(), name="initiator-list"),

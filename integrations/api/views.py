@@ -1,4 +1,6 @@
-"""REST API for BigCommerce authentications and deliveries: thin views over plain services."""
+"""REST API for BigCommerce authentications: thin views over plain services. (Deliveries are
+listed and replayed by `workflows.api.deliveries`: their search and replay reach runs and the
+task cluster.)"""
 
 from __future__ import annotations
 
@@ -15,12 +17,11 @@ from accounts.api.permissions import IntegrationManagerForWrites
 from integrations import authentications as service
 from integrations.api.serializers import (
     AuthenticationSerializer,
-    DeliverySerializer,
     InitiatorSerializer,
     MergeCodesSerializer,
 )
 from integrations.events import EVENTS
-from integrations.models import BigCommerceAuthentication, WebhookDelivery
+from integrations.models import BigCommerceAuthentication
 
 
 def verification_error(exc: service.VerificationFailed) -> ValidationError:
@@ -87,12 +88,6 @@ class AuthenticationViewSet(AccountScopedMixin, viewsets.ModelViewSet):
         auth = service.reverify(self.get_object())
         auth.workflow_count = auth.workflows.count()
         return Response(self.get_serializer(auth).data)
-
-
-class DeliveryViewSet(AccountScopedMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = DeliverySerializer
-    queryset = WebhookDelivery.objects.all()
-    account_path = "subscription__authentication__account"
 
 
 class InitiatorListView(APIView):

@@ -87,7 +87,7 @@ def test_rate_limit_429_waits_for_the_reset_window(pipeline, standin, mailoutbox
     assert "rate limit" in delivery.last_error and delivery.attempts == 1
     assert not WorkflowRun.objects.exists() and mailoutbox == []
     # ... and not handed out before then
-    assert pipeline.sweep() == {"deliveries": 0, "runs": 0}
+    assert pipeline.sweep() == {"deliveries": 0, "runs": 0, "jobs": 0}
     # When its time comes, it completes
     assert pipeline.retry_now(delivery)["deliveries"] == 1
     assert_completed_once(delivery, 2, mailoutbox)
@@ -169,7 +169,7 @@ def test_persistent_outage_ends_dead_after_the_last_attempt(
     # Then it is dead after 3 attempts, says why, and the sweeper leaves it alone
     assert (delivery.status, delivery.attempts) == ("dead", 3)
     assert delivery.last_error.startswith("Gave up after 3 attempts")
-    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0}
+    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0, "jobs": 0}
     assert not WorkflowRun.objects.exists() and mailoutbox == []
     assert standin.stats()["calls"][ORDER_CALLS] == 3
 
@@ -192,7 +192,7 @@ def test_refused_credentials_fail_once_and_mark_the_authentication(
     # Then it fails for good, saying why, and is not retried even when "due"
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert says in delivery.last_error and delivery.next_attempt_at is None
-    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0}
+    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0, "jobs": 0}
     assert standin.stats()["calls"][ORDER_CALLS] == 1
     assert not WorkflowRun.objects.exists() and mailoutbox == []
     # And the authentication shows as failing over the API, with what to fix
@@ -208,5 +208,5 @@ def test_missing_resource_404_fails_without_retry(pipeline, standin, mailoutbox)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert "no longer exists" in delivery.last_error
-    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0}
+    assert pipeline.retry_now(delivery) == {"deliveries": 0, "runs": 0, "jobs": 0}
     assert mailoutbox == []

@@ -86,7 +86,7 @@ def test_identical_deliveries_make_one_run_per_workflow(
 
     # Then all 23 were answered 200, and nothing was stored, run or sent twice
     assert statuses == [200] * (CONCURRENT + 3)
-    assert swept == {"deliveries": 0, "runs": 0}
+    assert swept == {"deliveries": 0, "runs": 0, "jobs": 0}
     assert WebhookDelivery.objects.count() == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("processed", 1)

@@ -115,7 +115,7 @@ def test_killed_worker_delivery_completes_and_emails_once(
         # Then the relayed task is gone with the worker; the row waits for its lease, and the
         # sweeper hands it out again
         swept = wait_for_lease_then_sweep(WebhookDelivery, delivery.pk, "leased_until")
-        assert swept == {"deliveries": 1, "runs": 0}
+        assert swept == {"deliveries": 1, "runs": 0, "jobs": 0}
         harness.wait_until(
             lambda: WorkflowRun.objects.filter(status="succeeded").exists(),
             Q_RETRY + 40,
@@ -199,7 +199,7 @@ def test_killed_worker_mid_http_step_never_repeats_it(
         assert run.status == "running"
         # Then, once the run's lease is over, the sweeper hands it out again
         swept = wait_for_lease_then_sweep(WorkflowRun, run.pk, "leased_until")
-        assert swept == {"deliveries": 0, "runs": 1}
+        assert swept == {"deliveries": 0, "runs": 1, "jobs": 0}
         # ... and the run reports the step as interrupted: it is not sent again
         harness.wait_until(
             lambda: WorkflowRun.objects.filter(pk=run.pk, status="failed").exists(),

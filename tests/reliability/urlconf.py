@@ -20,6 +20,8 @@ PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook"}
 # UI routes whose `pk` names an object, by route-name prefix (the first match wins).
 OBJECT_ROUTES = [
     ("workflows:run", "workflows.WorkflowRun"),
+    ("workflows:delivery-", "integrations.WebhookDelivery"),
+    ("workflows:job", "workflows.Job"),
     ("workflows:", "workflows.Workflow"),
     ("authentications:", "integrations.BigCommerceAuthentication"),
 ]
@@ -29,6 +31,9 @@ MEMBER_UI_ROUTES = {
     "workflows:list",
     "workflows:detail",
     "workflows:run",
+    "workflows:runs",
+    "workflows:deliveries",
+    "workflows:job",
     "workflows:new",
     "workflows:new-name",
     "workflows:new-initiator",

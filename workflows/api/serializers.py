@@ -11,7 +11,7 @@ from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
 from workflows import services
-from workflows.models import Initiator, SendOnceScope, StepResult, Workflow, WorkflowRun
+from workflows.models import Initiator, Job, SendOnceScope, StepResult, Workflow, WorkflowRun
 from workflows.steps.registry import validate_steps
 
 
@@ -110,6 +110,7 @@ class StepResultSerializer(serializers.ModelSerializer):
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
     merge_data = serializers.SerializerMethodField()
+    event = serializers.CharField(source="workflow.event", read_only=True)
 
     def get_merge_data(self, run) -> dict:
         return in_event_order(run.workflow.event, run.merge_data)
@@ -119,6 +120,10 @@ class RunSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "workflow",
+            "event",
+            "delivery",
+            "order_id",
+            "customer_email",
             "status",
             "skip_reason",
             "is_test",
@@ -130,3 +135,28 @@ class RunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class JobSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "total",
+            "done",
+            "error_count",
+            "errors",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

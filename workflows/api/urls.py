@@ -1,9 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
-from workflows.api import views
+from workflows.api import deliveries, views
 
 router = SimpleRouter()
 router.register("workflows", views.WorkflowViewSet, basename="workflow")
 router.register("runs", views.RunViewSet, basename="run")
+router.register("bigcommerce/deliveries", deliveries.DeliveryViewSet, basename="delivery")
+router.register("jobs", deliveries.JobViewSet, basename="job")
 
 urlpatterns = router.urls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from initiator_site.api_schema import ErrorSerializer
 from integrations.models import WebhookSubscription
 from workflows import runs, services
 from workflows.api.serializers import RunSerializer, WorkflowSerializer
+from workflows.filters import RunFilter
 from workflows.models import Step, StepResult, Workflow, WorkflowRun
 
 RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
@@ -94,11 +96,21 @@ class WorkflowViewSet(AccountScopedMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(RunSerializer(page, many=True).data)
 
 
-class RunViewSet(AccountScopedMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RunViewSet(
+    AccountScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Runs of every workflow of the account, newest first, with the search's filters."""
+
     serializer_class = RunSerializer
-    queryset = RUNS
+    queryset = RUNS.order_by("-id")
     account_path = "workflow__account"
     permission_classes = [IntegrationManagerForWrites]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RunFilter
+
+    def filter_queryset(self, queryset):
+        # The search is the list's; one run is found by its id alone.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     @extend_schema(request=None, responses={200: RunSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])

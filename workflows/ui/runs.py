@@ -1,4 +1,5 @@
-"""The run page (merge data in event order, step log) and retrying a failed run."""
+"""The runs list (with the search), the run page (merge data in event order, step log) and
+retrying a failed run."""
 
 from __future__ import annotations
 
@@ -7,17 +8,31 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.scoping import scope_queryset
 from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
 from integrations.merge_data import in_event_order
 from workflows import runs as run_rules
+from workflows.filters import RunFilter
 from workflows.models import RunStatus, WorkflowRun
 from workflows.ui.presenters import value_text
+from workflows.ui.search import search
 
 RUNS = WorkflowRun.objects.select_related("workflow", "delivery", "triggered_by")
 
 
 def get_run(request, pk):
     return scoped_or_404(RUNS, request, account_path="workflow__account", pk=pk)
+
+
+@require_GET
+@login_required
+def run_list(request):
+    """Every run of the account, newest first, found by the search's filters."""
+    rows = scope_queryset(
+        WorkflowRun.objects.select_related("workflow"), request.user, "workflow__account"
+    )
+    filterset, page = search(request, RunFilter, rows.order_by("-id"))
+    return render(request, "workflows/run_list.html", {"filter": filterset, "page": page})
 
 
 @require_GET

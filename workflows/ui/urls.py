@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows.ui import runs, steps, views, wizard
+from workflows.ui import deliveries, jobs, runs, steps, views, wizard
 
 app_name = "workflows"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path(step + "edit/", steps.step_edit, name="step-edit"),
     path(step + "move/", steps.step_move, name="step-move"),
     path(step + "delete/", steps.step_delete, name="step-delete"),
+    path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run"),
     path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
+    path("deliveries/", deliveries.delivery_list, name="deliveries"),
+    path("deliveries/replay/", deliveries.deliveries_replay, name="deliveries-replay"),
+    path("deliveries/<int:pk>/replay/", deliveries.delivery_replay, name="delivery-replay"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job"),
 ]

@@ -1,0 +1,155 @@
+"""The production web server: `python -m initiator_site.serve` (waitress, settings from WEB_*).
+
+waitress reads every request whole (request line, headers and body) in its event loop before a
+thread of its pool runs the app, so a client that sends slowly holds a connection, never a
+thread: no proxy in front is needed to keep slow clients from blocking deliveries. One process;
+its threads share the GIL, and their database connections are kept between requests.
+
+Environment:
+- WEB_BIND: where to listen, `HOST:PORT` (several separated by spaces), default 0.0.0.0:8000.
+- WEB_THREADS: threads running requests (4).
+- WEB_CONNECTION_LIMIT: open connections at most, slow ones included (1000); past it new
+  connections wait in the listen backlog.
+- WEB_CHANNEL_TIMEOUT: seconds after which a connection that sent nothing is closed (60).
+- WEB_MAX_BODY_BYTES: largest request body (10 MiB); WEB_MAX_HEADER_BYTES: largest request
+  line plus headers (64 KiB). Larger requests are refused before the app runs.
+- FORWARDED_ALLOW_IPS: the one proxy address (or `*`) whose X-Forwarded-Proto is trusted
+  (127.0.0.1); from any other peer the header is removed, so only that proxy can claim HTTPS.
+- WEB_ACCESS_LOG: one log line per request (true).
+- WEB_GRACEFUL_TIMEOUT: on SIGTERM or SIGINT, seconds to let requests already read finish (20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable
+
+from django.utils.module_loading import import_string
+
+DEFAULT_APP = "initiator_site.wsgi.application"
+access_logger = logging.getLogger("initiator.access")
+logger = logging.getLogger("initiator.serve")
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    return int(env.get(name) or default)
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    value = env.get(name)
+    return default if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def trusted_proxy(value: str) -> str | None:
+    """waitress trusts one proxy address (or every peer, `*`); an empty value trusts none."""
+    value = value.strip()
+    if "," in value or " " in value:
+        raise ValueError(
+            f"FORWARDED_ALLOW_IPS={value!r}: waitress trusts one proxy address, or '*'"
+        )
+    return value or None
+
+
+def options(env: dict | None = None) -> dict:
+    """waitress's settings from the environment (see the module docstring)."""
+    env = os.environ if env is None else env
+    proxy = trusted_proxy(env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    return {
+        "listen": env.get("WEB_BIND") or "0.0.0.0:8000",
+        "threads": _int(env, "WEB_THREADS", 4),
+        "connection_limit": _int(env, "WEB_CONNECTION_LIMIT", 1000),
+        "channel_timeout": _int(env, "WEB_CHANNEL_TIMEOUT", 60),
+        "max_request_body_size": _int(env, "WEB_MAX_BODY_BYTES", 10 * 1024 * 1024),
+        "max_request_header_size": _int(env, "WEB_MAX_HEADER_BYTES", 64 * 1024),
+        "trusted_proxy": proxy,
+        "trusted_proxy_headers": {"x-forwarded-proto"} if proxy else set(),
+        "clear_untrusted_proxy_headers": True,
+        "ident": "initiator",
+    }
+
+
+def with_access_log(app: Callable) -> Callable:
+    """One INFO line per request on `initiator.access`: peer, request line, status and the time
+    until the response started (Django has built it by then). The response iterable is passed
+    through untouched, so waitress still sends files with its file wrapper."""
+
+    def logged(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+
+        def start(status: str, headers: list, exc_info=None):
+            query = environ.get("QUERY_STRING")
+            access_logger.info(
+                '%s "%s %s%s %s" %s %.1f ms',
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                f"?{query}" if query else "",
+                environ.get("SERVER_PROTOCOL"),
+                status.split(" ", 1)[0],
+                (time.perf_counter() - started) * 1000,
+            )
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
+def _busy(server_map: dict, dispatcher) -> bool:
+    """A request already read is still running or its response is still being sent."""
+    from waitress.channel import HTTPChannel
+
+    if dispatcher.queue or dispatcher.active_count:
+        return True
+    return any(
+        isinstance(ch, HTTPChannel) and (ch.requests or ch.total_outbufs_len)
+        for ch in server_map.values()
+    )
+
+
+def run(app: Callable, opts: dict, graceful_timeout: float) -> None:
+    """Serve until SIGTERM or SIGINT, then stop listening and let running requests finish."""
+    from waitress import create_server, wasyncore
+    from waitress.server import BaseWSGIServer
+
+    server_map: dict = {}
+    server = create_server(app, map=server_map, **opts)
+    dispatcher = server.task_dispatcher
+    stopping = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stopping.append(signum))
+    for listener in [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]:
+        host, port = listener.effective_host, listener.effective_port
+        logger.info("Serving on http://%s:%s with %s threads", host, port, opts["threads"])
+    while not stopping:
+        wasyncore.loop(timeout=1.0, map=server_map, count=1)
+    logger.info("Stopping (signal %s): no new connections", stopping[0])
+    for listener in [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]:
+        listener.accepting = False
+        wasyncore.dispatcher.close(listener)  # its wake-up trigger stays for the running threads
+    deadline = time.monotonic() + graceful_timeout
+    while _busy(server_map, dispatcher) and time.monotonic() < deadline:
+        wasyncore.loop(timeout=0.1, map=server_map, count=1)
+    dispatcher.shutdown(timeout=1)
+    wasyncore.close_all(server_map)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", default=DEFAULT_APP, help=f"WSGI application ({DEFAULT_APP})")
+    args = parser.parse_args(argv)
+    opts = options()  # before the app: a bad setting stops start-up at once
+    app = import_string(args.app)  # sets Django up (and its logging)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
+    if _bool(os.environ, "WEB_ACCESS_LOG", True):
+        app = with_access_log(app)
+    run(app, opts, float(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 20))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

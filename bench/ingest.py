@@ -1,5 +1,6 @@
-"""Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — one gunicorn, one database,
-16 keep-alive clients; a warm-up per view, then rounds interleaving the views; rows counted."""
+"""Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — on each web server, one
+database, 16 keep-alive clients; a warm-up per server and view, then rounds interleaving servers
+and views; rows counted."""
 
 from __future__ import annotations
 
@@ -74,30 +75,45 @@ def summarize(key: str, label: str, runs: list[dict], connections: int) -> dict:
     }
 
 
-def run(sub, base_url: str, server_pgid: int, cfg: dict, tag: str) -> dict:
+def run(sub, servers: list[dict], cfg: dict, tag: str) -> dict:
+    """`servers`: each {"key", "url", "pgid"}, all serving at once (an idle one costs nothing).
+    Each round runs every server's three views, the servers' order turning from round to round,
+    so that a passing disturbance of the machine is shared out."""
     from integrations.subscriptions import SECRET_HEADER
 
     headers = {SECRET_HEADER: sub.secret}
-    urls = {
-        key: base_url + (path or f"/webhooks/bigcommerce/{sub.uuid}/") for key, _, path in VIEWS
-    }
-    for key, _, _ in VIEWS:
-        one_run(urls[key], f"{tag}w{key}", cfg, headers, server_pgid, cfg["warmup"])
-    runs: dict[str, list[dict]] = {key: [] for key, _, _ in VIEWS}
+
+    def url(server: dict, path: str | None) -> str:
+        return server["url"] + (path or f"/webhooks/bigcommerce/{sub.uuid}/")
+
+    for server in servers:
+        for key, _, path in VIEWS:
+            prefix = f"{tag}{server['key'][0]}w{key}"
+            one_run(url(server, path), prefix, cfg, headers, server["pgid"], cfg["warmup"])
+    runs = {server["key"]: {key: [] for key, _, _ in VIEWS} for server in servers}
     for n in range(cfg["rounds"]):
-        for key, label, _ in VIEWS:
-            prefix = f"{tag}r{n}{key}"
-            result = one_run(urls[key], prefix, cfg, headers, server_pgid, cfg["seconds"])
-            result["rows"] = stored_rows(key, prefix)
-            runs[key].append(result)
-            lat = result["latency_ms"]
-            print(
-                f"bench:   round {n + 1} ({key}) {label}: {result['rps']} req/s, p50 "
-                f"{lat['p50']} ms, p99 {lat['p99']} ms, server CPU "
-                f"{result['server_cpu_ms_per_request']} ms/req",
-                flush=True,
-            )
-    views = {key: summarize(key, label, runs[key], cfg["connections"]) for key, label, _ in VIEWS}
+        for server in servers[n % len(servers) :] + servers[: n % len(servers)]:
+            for key, label, path in VIEWS:
+                prefix = f"{tag}{server['key'][0]}r{n}{key}"
+                result = one_run(
+                    url(server, path), prefix, cfg, headers, server["pgid"], cfg["seconds"]
+                )
+                result["rows"] = stored_rows(key, prefix)
+                runs[server["key"]][key].append(result)
+                lat = result["latency_ms"]
+                print(
+                    f"bench:   round {n + 1} {server['key']} ({key}) {label}: {result['rps']} "
+                    f"req/s, p50 {lat['p50']} ms, p99 {lat['p99']} ms, server CPU "
+                    f"{result['server_cpu_ms_per_request']} ms/req",
+                    flush=True,
+                )
+    return {"servers": {key: _figures(by_view, cfg) for key, by_view in runs.items()}}
+
+
+def _figures(by_view: dict[str, list[dict]], cfg: dict) -> dict:
+    views = {
+        key: summarize(key, label, by_view[key], cfg["connections"]) for key, label, _ in VIEWS
+    }
     a, b, c = (views[k]["rps"] for k in "abc")
     return {
         "views": views,

@@ -1,4 +1,4 @@
-"""Real processes for multi-process tests and benchmarks: gunicorn, qcluster, the stand-in.
+"""Real processes for multi-process tests and benchmarks: the web server, qcluster, the stand-in.
 
 Children share the test database (and Redis, when REDIS_URL is set) and the test process's
 secrets, and listen on loopback only. Every wait is bounded; every child is stopped on exit.
@@ -130,6 +130,25 @@ def start_qcluster(env: dict[str, str], log_dir: Path, name: str = "qcluster") -
     return child
 
 
+def start_web(
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    threads: int = 4,
+    port: int | None = None,
+    app: str = "initiator_site.wsgi.application",
+    name: str = "web",
+) -> tuple[Child, str]:
+    """The production web server, `python -m initiator_site.serve` (waitress), on loopback."""
+    port = port or free_port()
+    args = [sys.executable, "-m", "initiator_site.serve", "--app", app]
+    web_env = {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_THREADS": str(threads)}
+    child = Child(name, args, web_env, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_up(child, url)
+    return child, url
+
+
 def start_gunicorn(
     env: dict[str, str],
     log_dir: Path,
@@ -140,6 +159,7 @@ def start_gunicorn(
     wsgi: str = "initiator_site.wsgi:application",
     name: str = "gunicorn",
 ) -> tuple[Child, str]:
+    """gunicorn with gunicorn.conf.py (read from the working directory), for behind a proxy."""
     port = port or free_port()
     args = [
         str(BIN / "gunicorn"),
@@ -157,14 +177,17 @@ def start_gunicorn(
     ]
     child = Child(name, args, env, log_dir)
     url = f"http://127.0.0.1:{port}"
+    _wait_until_up(child, url)
+    return child, url
 
+
+def _wait_until_up(child: Child, url: str) -> None:
     def up():
         if not child.alive():
-            raise RuntimeError(f"{name} exited:\n{child.log()[-3000:]}")
+            raise RuntimeError(f"{child.name} exited:\n{child.log()[-3000:]}")
         try:
             return requests.get(url + "/healthz/", timeout=2).status_code == 200
         except requests.RequestException:
             return False
 
-    wait_until(up, 60, what=f"{name} on {url}")
-    return child, url
+    wait_until(up, 60, what=f"{child.name} on {url}")

@@ -1,4 +1,4 @@
-"""Fixtures for tests that run real gunicorn and qcluster processes."""
+"""Fixtures for tests that run real web server and qcluster processes."""
 
 import uuid
 from pathlib import Path

@@ -19,7 +19,7 @@ ORDER_IDS = [n for n in range(1001, 2000) if n % 10][:BURST]
 
 def test_two_clusters_drain_a_burst_exactly_once(env, standin, standin_workflow, log_dir, maildir):
     wf, sub = standin_workflow
-    web, url = harness.start_gunicorn(env, log_dir)
+    web, url = harness.start_web(env, log_dir)
     node_a = harness.start_qcluster(env, log_dir, "node-a")
     # As in production: only one node runs the scheduler
     node_b = harness.start_qcluster({**env, "Q_SCHEDULER": "false"}, log_dir, "node-b")

@@ -1,7 +1,7 @@
 """Fixtures for the reliability and security suite.
 
-Every network call goes to loopback: the BigCommerce stand-in, gunicorn and the task cluster are
-local processes or threads. Multi-process tests share the test database (and Redis, when
+Every network call goes to loopback: the BigCommerce stand-in, the web server and the task cluster
+are local processes or threads. Multi-process tests share the test database (and Redis, when
 REDIS_URL is set) with their children through `tests.harness`.
 """
 

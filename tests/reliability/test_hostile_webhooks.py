@@ -3,7 +3,7 @@ never 5xx; nothing stored, enqueued, run or fetched.
 
 Each case runs in-process through the whole Django stack (middleware, view, receiver), with any
 task it enqueued executed inline and any outbound HTTP caught. A slow twin replays the corpus
-over real HTTP against gunicorn with DEBUG off, as in production.
+over real HTTP against the production web server with DEBUG off.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import uuid
 import pytest
 import requests
 import responses
+from django.conf import settings
 
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
@@ -141,14 +142,14 @@ def test_hostile_headers_on_a_valid_delivery_are_stored_clean(client, subscripti
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
-    # Given gunicorn as in production (DEBUG off), with no BigCommerce reachable
+    # Given the web server as in production (DEBUG off), with no BigCommerce reachable
     env = harness.child_env(
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",
         BIGCOMMERCE_API_BASE_URL="http://127.0.0.1:9",
         Q_CLUSTER_NAME=cluster_name,
     )
-    web, url = harness.start_gunicorn(env, log_dir, workers=1, threads=4)
+    web, url = harness.start_web(env, log_dir, threads=4)
     cases = [c for c in CASES if not c.in_process_only]
     outcomes: dict[str, tuple[int, int]] = {}  # case -> (status, deliveries stored by it)
     try:
@@ -181,22 +182,30 @@ def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
                 )
                 stored = WebhookDelivery.objects.count() - stored_before
                 outcomes[case.name] = (response.status_code, stored)
-            # A body sent in chunks (no Content-Length) is not read at all under WSGI: it
-            # can't slip past the size limit; it is an empty body, refused
+            # A body sent in chunks (no Content-Length): the server reads it whole (bounded by
+            # WEB_MAX_BODY_BYTES) and gives the app its length, so the receiver's size limit
+            # applies as to any body: a valid delivery is stored, an oversized one refused
             ctx = case_context(CASES[0], subscriptions)
-            valid = json.dumps(corpus.Case("chunked", {"base": "valid"}).valid_body(ctx)).encode()
-            chunked = session.post(
-                f"{url}/webhooks/bigcommerce/{ctx['sub']}/",
-                data=(part for part in (valid[:50], valid[50:])),
-                headers={corpus.SECRET_HEADER: ctx["secret"]},
-                timeout=30,
-            )
-            outcomes["chunked-body"] = (chunked.status_code, 0)
+            case = corpus.Case("chunked", {"base": "valid"})
+            valid = json.dumps(case.valid_body(ctx, {"hash": "chunked-hash"})).encode()
+            oversized = b" " * settings.WEBHOOK_MAX_BODY_BYTES + valid
+            for name, body in (("chunked-body", valid), ("chunked-oversized", oversized)):
+                stored_before = WebhookDelivery.objects.count()
+                chunked = session.post(
+                    f"{url}/webhooks/bigcommerce/{ctx['sub']}/",
+                    data=(part for part in (body[:50], body[50:])),
+                    headers={corpus.SECRET_HEADER: ctx["secret"]},
+                    timeout=30,
+                )
+                stored = WebhookDelivery.objects.count() - stored_before
+                outcomes[name] = (chunked.status_code, stored)
     finally:
         web.stop()
 
-    # Then every case got its expected answer over HTTP too and stored nothing; no 5xx at all
-    expected = {c.name: (c.expect_status, 0) for c in cases} | {"chunked-body": (400, 0)}
+    # Then every hostile case got its expected answer over HTTP too and stored nothing (the valid
+    # chunked delivery was stored); no 5xx at all
+    chunked = {"chunked-body": (200, 1), "chunked-oversized": (413, 0)}
+    expected = {c.name: (c.expect_status, 0) for c in cases} | chunked
     wrong = {n: (outcomes.get(n), want) for n, want in expected.items() if outcomes.get(n) != want}
     assert wrong == {}, wrong
     assert "Internal Server Error" not in web.log() and "Traceback" not in web.log()

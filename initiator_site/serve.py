@@ -25,6 +25,7 @@ import argparse
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -69,6 +70,7 @@ def options(env: dict | None = None) -> dict:
         "trusted_proxy_headers": {"x-forwarded-proto"} if proxy else set(),
         "clear_untrusted_proxy_headers": True,
         "ident": "initiator",
+        "asyncore_use_poll": True,  # select() stops at file descriptor 1024
     }
 
 
@@ -111,29 +113,28 @@ def _busy(server_map: dict, dispatcher) -> bool:
     )
 
 
-def run(app: Callable, opts: dict, graceful_timeout: float) -> None:
-    """Serve until SIGTERM or SIGINT, then stop listening and let running requests finish."""
+def run(app: Callable, opts: dict, graceful_timeout: float, stop: threading.Event) -> None:
+    """Serve until `stop` is set, then stop listening and let the requests already read finish
+    (for at most `graceful_timeout` seconds)."""
     from waitress import create_server, wasyncore
     from waitress.server import BaseWSGIServer
 
     server_map: dict = {}
     server = create_server(app, map=server_map, **opts)
     dispatcher = server.task_dispatcher
-    stopping = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: stopping.append(signum))
-    for listener in [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]:
+    listeners = [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]
+    for listener in listeners:
         host, port = listener.effective_host, listener.effective_port
         logger.info("Serving on http://%s:%s with %s threads", host, port, opts["threads"])
-    while not stopping:
-        wasyncore.loop(timeout=1.0, map=server_map, count=1)
-    logger.info("Stopping (signal %s): no new connections", stopping[0])
-    for listener in [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]:
+    while not stop.is_set():
+        wasyncore.loop(timeout=0.5, use_poll=True, map=server_map, count=1)
+    logger.info("Stopping: no new connections; finishing the requests already read")
+    for listener in listeners:
         listener.accepting = False
         wasyncore.dispatcher.close(listener)  # its wake-up trigger stays for the running threads
     deadline = time.monotonic() + graceful_timeout
     while _busy(server_map, dispatcher) and time.monotonic() < deadline:
-        wasyncore.loop(timeout=0.1, map=server_map, count=1)
+        wasyncore.loop(timeout=0.1, use_poll=True, map=server_map, count=1)
     dispatcher.shutdown(timeout=1)
     wasyncore.close_all(server_map)
 
@@ -147,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
     if _bool(os.environ, "WEB_ACCESS_LOG", True):
         app = with_access_log(app)
-    run(app, opts, float(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 20))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    run(app, opts, float(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 20), stop)
     return 0
 
 

@@ -1,0 +1,137 @@
+"""`python -m initiator_site.serve`: settings from the environment, X-Forwarded-Proto trusted
+only from the configured proxy, a graceful stop, one access-log line per request.
+
+Each test runs the real waitress server in a thread on loopback with a tiny WSGI app."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import logging
+import socket
+import threading
+import time
+
+import pytest
+
+from initiator_site import serve
+
+
+def echo_app(environ, start_response):
+    """Answers with what the app was told: the scheme and the forwarded proto."""
+    time.sleep(float(environ.get("HTTP_X_SLEEP", 0)))
+    body = json.dumps(
+        {
+            "scheme": environ["wsgi.url_scheme"],
+            "forwarded_proto": environ.get("HTTP_X_FORWARDED_PROTO"),
+        }
+    ).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
+
+
+@contextlib.contextmanager
+def serving(app=echo_app, **env):
+    """The server on a loopback socket of its own, in a thread; yields (port, stop, thread)."""
+    opts = serve.options(env)
+    del opts["listen"]  # listening on the socket below instead
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections wait in the backlog until the thread serves them
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=serve.run, args=(app, {**opts, "sockets": [sock]}, 5, stop), daemon=True
+    )
+    thread.start()
+    try:
+        yield sock.getsockname()[1], stop, thread
+    finally:
+        stop.set()
+        thread.join(10)
+        sock.close()
+
+
+def get(port: int, headers: dict | None = None) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/", headers=headers or {})
+        response = conn.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_settings_come_from_the_environment():
+    # Given nothing set, the defaults
+    opts = serve.options({})
+    assert opts["listen"] == "0.0.0.0:8000"
+    assert (opts["threads"], opts["connection_limit"], opts["channel_timeout"]) == (4, 1000, 60)
+    assert (opts["trusted_proxy"], opts["trusted_proxy_headers"]) == (
+        "127.0.0.1",
+        {"x-forwarded-proto"},
+    )
+    assert opts["clear_untrusted_proxy_headers"] is True
+    # When WEB_* are set, they are used
+    env = {"WEB_BIND": "127.0.0.1:9000", "WEB_THREADS": "8", "WEB_CONNECTION_LIMIT": "5000"}
+    opts = serve.options(env)
+    assert (opts["listen"], opts["threads"], opts["connection_limit"]) == (
+        "127.0.0.1:9000",
+        8,
+        5000,
+    )
+    # And an empty FORWARDED_ALLOW_IPS trusts no proxy at all
+    assert serve.options({"FORWARDED_ALLOW_IPS": ""})["trusted_proxy_headers"] == set()
+
+
+def test_a_list_of_proxies_is_refused_at_start():
+    # waitress trusts one proxy address; a list would silently trust none of them
+    with pytest.raises(ValueError, match="one proxy address"):
+        serve.options({"FORWARDED_ALLOW_IPS": "10.0.0.1,10.0.0.2"})
+
+
+def test_the_trusted_proxy_sets_https():
+    # Given the server trusting the proxy on loopback (the default)
+    with serving() as (port, _, _):
+        # When the proxy says the request came over HTTPS
+        seen = get(port, {"X-Forwarded-Proto": "https"})
+    # Then the app sees it (Django's SECURE_PROXY_SSL_HEADER reads the header)
+    assert seen == {"scheme": "https", "forwarded_proto": "https"}
+
+
+def test_x_forwarded_proto_from_any_other_peer_is_removed():
+    # Given the server trusting another address only
+    with serving(FORWARDED_ALLOW_IPS="10.9.9.9") as (port, _, _):
+        # When a client on loopback claims HTTPS
+        seen = get(port, {"X-Forwarded-Proto": "https"})
+    # Then the app never sees the claim
+    assert seen == {"scheme": "http", "forwarded_proto": None}
+
+
+def test_stopping_finishes_the_request_already_read_then_refuses_new_ones():
+    # Given a request that takes a while, under way
+    with serving() as (port, stop, thread):
+        result = {}
+        slow = threading.Thread(target=lambda: result.update(get(port, {"X-Sleep": "0.5"})))
+        slow.start()
+        time.sleep(0.2)
+        # When the server is told to stop
+        stop.set()
+        slow.join(5)
+        thread.join(5)
+        # Then that request was answered
+        assert result["scheme"] == "http"
+        # And the server is gone: new connections are refused
+        assert not thread.is_alive()
+        with pytest.raises(ConnectionRefusedError):
+            get(port)
+
+
+def test_one_access_log_line_per_request(caplog):
+    app = serve.with_access_log(echo_app)
+    with caplog.at_level(logging.INFO, logger="initiator.access"), serving(app) as (port, _, _):
+        get(port)
+    lines = [r.getMessage() for r in caplog.records if r.name == "initiator.access"]
+    assert len(lines) == 1
+    assert lines[0].startswith('127.0.0.1 "GET / HTTP/1.1" 200 ')

@@ -190,4 +190,8 @@ def _wait_until_up(child: Child, url: str) -> None:
         except requests.RequestException:
             return False
 
-    wait_until(up, 60, what=f"{child.name} on {url}")
+    try:
+        wait_until(up, 60, what=f"{child.name} on {url}")
+    except BaseException:
+        child.stop()  # a server that never answered is not left running
+        raise

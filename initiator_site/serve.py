@@ -101,6 +101,22 @@ def with_access_log(app: Callable) -> Callable:
     return logged
 
 
+def allow_descriptors(connection_limit: int) -> int:
+    """Raise this process's soft limit of open files to fit every connection allowed plus some
+    for the database, logs and static files (a 1,024 default would refuse connections first).
+    Returns the limit in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connection_limit + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        logger.warning("At most %s open files: fewer than WEB_CONNECTION_LIMIT + 256", soft)
+    return soft
+
+
 def _busy(server_map: dict, dispatcher) -> bool:
     """A request already read is still running or its response is still being sent."""
     from waitress.channel import HTTPChannel
@@ -144,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default=DEFAULT_APP, help=f"WSGI application ({DEFAULT_APP})")
     args = parser.parse_args(argv)
     opts = options()  # before the app: a bad setting stops start-up at once
+    allow_descriptors(opts["connection_limit"])
     app = import_string(args.app)  # sets Django up (and its logging)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
     if _bool(os.environ, "WEB_ACCESS_LOG", True):

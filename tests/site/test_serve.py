@@ -135,3 +135,17 @@ def test_one_access_log_line_per_request(caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "initiator.access"]
     assert len(lines) == 1
     assert lines[0].startswith('127.0.0.1 "GET / HTTP/1.1" 200 ')
+
+
+def test_the_open_files_limit_fits_the_connection_limit():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    unlimited = hard == resource.RLIM_INFINITY
+    try:
+        # Given a soft limit under what 1,000 connections need
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512 if unlimited else min(512, hard), hard))
+        # When the server starts, it raises it (as far as the hard limit allows)
+        assert serve.allow_descriptors(1000) == (1256 if unlimited else min(1256, hard))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

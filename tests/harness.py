@@ -6,13 +6,16 @@ secrets, and listen on loopback only. Every wait is bounded; every child is stop
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import requests
@@ -195,3 +198,59 @@ def _wait_until_up(child: Child, url: str) -> None:
     except BaseException:
         child.stop()  # a server that never answered is not left running
         raise
+
+
+class SlowClients:
+    """Connections that open a POST, then send one more header line (even ones) or one more
+    byte of their announced 4 KiB body (odd ones) every `every` seconds, for at most
+    `for_seconds`: clients too slow for a server that reads requests in its workers."""
+
+    def __init__(self, url: str, path: str, count: int, every: float, for_seconds: float):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.every, self.sockets = every, []
+        for n in range(count):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+            if n % 2:
+                head += "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"
+            sock.sendall(head.encode())
+            self.sockets.append(sock)
+        self._stop = threading.Event()
+        self._deadline = time.monotonic() + for_seconds
+        self._thread = threading.Thread(target=self._dribble, daemon=True)
+        self._thread.start()
+
+    def _dribble(self) -> None:
+        line = 0
+        while not self._stop.wait(self.every) and time.monotonic() < self._deadline:
+            line += 1
+            for n, sock in enumerate(self.sockets):
+                with contextlib.suppress(OSError):  # closed by the server: see still_open()
+                    sock.sendall(b" " if n % 2 else f"X-Slow-{line}: {'x' * 8}\r\n".encode())
+
+    def still_open(self) -> int:
+        """Connections the server has neither closed nor answered (nothing to read yet)."""
+        poller = select.poll()
+        for sock in self.sockets:
+            poller.register(sock, select.POLLIN)
+        return len(self.sockets) - len(poller.poll(0))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(self.every + 5)
+        for sock in self.sockets:
+            sock.close()
+
+
+@contextlib.contextmanager
+def slow_clients(
+    url: str, path: str, count: int, every: float = 2.0, for_seconds: float = 20.0
+) -> Iterator[SlowClients]:
+    """`count` SlowClients on `path`, once each has sent a line after its first (so the server
+    has accepted them all); they hang up on leaving, or after `for_seconds` stop sending."""
+    clients = SlowClients(url, path, count, every, for_seconds)
+    try:
+        time.sleep(every + 0.5)
+        yield clients
+    finally:
+        clients.close()

@@ -13,12 +13,7 @@ bounds are asserted.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import select
-import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -31,60 +26,9 @@ from tests.reliability.conftest import customer_order_ids, shipment
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SLOW_CLIENTS = 200
-DRIBBLE_EVERY = 2.0  # seconds between two header lines of a slow client
-DRIBBLE_FOR = 20.0  # seconds; then the slow clients hang up, whatever happened
+SLOW_CLIENTS = 200  # each sends one more header line or body byte every 2 s, for at most 20 s
 WAVES, PER_WAVE, WAVE_EVERY = 8, 5, 0.5  # 40 deliveries over about 4 s, 5 at a time
 ANSWER_WITHIN = 5.0  # seconds; a bound on a functional wait, not a performance claim
-
-
-class SlowClients:
-    """Connections that open a POST, then send one more header line (even ones) or one more
-    byte of the body (odd ones) every DRIBBLE_EVERY seconds."""
-
-    def __init__(self, url: str, path: str, count: int):
-        host, port = url.removeprefix("http://").rsplit(":", 1)
-        self.sockets = []
-        for n in range(count):
-            sock = socket.create_connection((host, int(port)), timeout=5)
-            head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
-            if n % 2:
-                head += "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"
-            sock.sendall(head.encode())
-            self.sockets.append(sock)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._dribble, daemon=True)
-        self._deadline = time.monotonic() + DRIBBLE_FOR
-        self._thread.start()
-
-    def _dribble(self) -> None:
-        line = 0
-        while not self._stop.wait(DRIBBLE_EVERY) and time.monotonic() < self._deadline:
-            line += 1
-            for n, sock in enumerate(self.sockets):
-                with contextlib.suppress(OSError):  # closed by the server: see still_open()
-                    sock.sendall(b" " if n % 2 else f"X-Slow-{line}: {'x' * 8}\r\n".encode())
-
-    def still_open(self) -> int:
-        """Connections the server has neither closed nor answered (nothing to read yet)."""
-        readable, _, _ = select.select(self.sockets, [], [], 0)
-        return len(self.sockets) - len(readable)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(DRIBBLE_EVERY + 5)
-        for sock in self.sockets:
-            sock.close()
-
-
-@contextlib.contextmanager
-def slow_clients(url: str, path: str) -> Iterator[SlowClients]:
-    clients = SlowClients(url, path, SLOW_CLIENTS)
-    try:
-        time.sleep(DRIBBLE_EVERY + 0.5)  # every connection accepted and sent a header line
-        yield clients
-    finally:
-        clients.close()
 
 
 def post_delivery(hook_url: str, sub, order_id: int) -> tuple[int | str, float]:
@@ -112,7 +56,7 @@ def test_deliveries_answer_while_200_slow_clients_are_open(env, make_active_work
     try:
         # When 200 slow clients hold connections open, dribbling their headers
         with (
-            slow_clients(url, path) as clients,
+            harness.slow_clients(url, path, SLOW_CLIENTS) as clients,
             concurrent.futures.ThreadPoolExecutor(PER_WAVE) as pool,
         ):
             # and meanwhile deliveries arrive in waves
@@ -154,7 +98,7 @@ def test_the_same_slow_clients_hold_gunicorns_sync_workers(env, make_active_work
     path = f"/webhooks/bigcommerce/{sub.uuid}/"
     try:
         # When the slow clients are connected, a delivery gets no answer within the bound
-        with slow_clients(url, path):
+        with harness.slow_clients(url, path, SLOW_CLIENTS):
             status, _ = post_delivery(url + path, sub, customer_order_ids(1)[0])
     finally:
         web.stop()

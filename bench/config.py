@@ -64,6 +64,8 @@ def build(wrk: str | None) -> dict:
         # And the production server, one process with its threads (WEB_THREADS).
         "serve_threads": _int("BENCH_SERVE_THREADS", serve["threads"]),
         "servers": [s for s in _list("BENCH_SERVERS", list(SERVERS)) if s in SERVERS],
+        # In each round, the receiver once more with this many slow clients connected (0: not).
+        "slow_clients": _int("BENCH_SLOW_CLIENTS", 200),
         # Pipeline: W task workers; a backlog per number of active workflows.
         "workers": _int("BENCH_Q_WORKERS", 4),
         "latency_ms": 50,

@@ -75,15 +75,20 @@ def _servers(ingest: dict) -> dict[str, dict]:
     return ingest.get("servers", {"gunicorn": ingest})
 
 
+def _ms(value: float | None, width: int, digits: int = 1) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
 def _view_lines(figures: dict) -> list[str]:
     lines = []
     for view in figures["views"].values():
-        lat = view["latency_ms"]
+        lat = view["latency_ms"] if view["requests"] else {"p50": None, "p99": None}
         rows = "-" if view["rows_total"] is None else str(view["rows_total"])
         lines.append(
-            f"  ({view['key']}) {view['label']:<30}{view['rps']:>9.1f}{lat['p50']:>8.1f}"
-            f"{lat['p99']:>8.1f}{view['server_cpu_ms_per_request']:>9.2f}{view['ok_total']:>8}"
-            f"{view['non_2xx'] + view['socket_errors']:>7}{rows:>8}{view['cpu_busy_percent']:>6.0f}"
+            f"  ({view['key']}) {view['label']:<30}{view['rps']:>9.1f}{_ms(lat['p50'], 8)}"
+            f"{_ms(lat['p99'], 8)}{_ms(view['server_cpu_ms_per_request'], 9, 2)}"
+            f"{view['ok_total']:>8}{view['non_2xx'] + view['socket_errors']:>7}{rows:>8}"
+            f"{view['cpu_busy_percent']:>6.0f}"
         )
     c = figures["views"]["c"]
     ratio, p99 = figures["c_over_b"], c["latency_ms"]["p99"]
@@ -94,6 +99,16 @@ def _view_lines(figures: dict) -> list[str]:
         f"{_met(p99 < INGEST_TARGET_P99_MS)});  every 200 stored a row: "
         f"{'yes' if figures['every_200_stored'] else 'NO'}"
     )
+    slow = figures["views"].get("s")
+    if slow:
+        p99_slow = slow["latency_ms"]["p99"] if slow["requests"] else None
+        met = p99_slow is not None and p99_slow < INGEST_TARGET_P99_MS
+        lines.append(
+            f"  (s) slow clients connected: p99 (s) = {_ms(p99_slow, 0)} ms against (c) "
+            f"{p99:.1f} ms (target < {INGEST_TARGET_P99_MS:.0f}: {_met(met)});  "
+            f"{slow['ok_total']} answered 2xx;  every 200 stored a row: "
+            f"{'yes' if slow['every_2xx_stored'] else 'NO'}"
+        )
     return lines
 
 

@@ -14,7 +14,8 @@ Environment:
 - WEB_MAX_BODY_BYTES: largest request body (10 MiB); WEB_MAX_HEADER_BYTES: largest request
   line plus headers (64 KiB). Larger requests are refused before the app runs.
 - FORWARDED_ALLOW_IPS: the one proxy address (or `*`) whose X-Forwarded-Proto is trusted
-  (127.0.0.1); from any other peer the header is removed, so only that proxy can claim HTTPS.
+  (127.0.0.1); from any other peer that header is removed, so only that proxy can claim HTTPS.
+  Other headers (X-Forwarded-For among them) reach the app as they came.
 - WEB_ACCESS_LOG: one log line per request (true).
 - WEB_GRACEFUL_TIMEOUT: on SIGTERM or SIGINT, seconds to let requests already read finish (20).
 """
@@ -68,10 +69,26 @@ def options(env: dict | None = None) -> dict:
         "max_request_header_size": _int(env, "WEB_MAX_HEADER_BYTES", 64 * 1024),
         "trusted_proxy": proxy,
         "trusted_proxy_headers": {"x-forwarded-proto"} if proxy else set(),
-        "clear_untrusted_proxy_headers": True,
+        # Only X-Forwarded-Proto is policed (only_trusted_proto): waitress would clear every
+        # X-Forwarded-* header from other peers, and the receiver keeps X-Forwarded-For.
+        "clear_untrusted_proxy_headers": False,
         "ident": "initiator",
         "asyncore_use_poll": True,  # select() stops at file descriptor 1024
     }
+
+
+def only_trusted_proto(app: Callable, proxy: str | None) -> Callable:
+    """X-Forwarded-Proto removed unless it comes from `proxy` (waitress, trusting it, has set
+    wsgi.url_scheme from it already); Django's SECURE_PROXY_SSL_HEADER reads the header."""
+    if proxy == "*":
+        return app
+
+    def guarded(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REMOTE_ADDR") != proxy:
+            environ.pop("HTTP_X_FORWARDED_PROTO", None)
+        return app(environ, start_response)
+
+    return guarded
 
 
 def with_access_log(app: Callable) -> Callable:
@@ -136,7 +153,7 @@ def run(app: Callable, opts: dict, graceful_timeout: float, stop: threading.Even
     from waitress.server import BaseWSGIServer
 
     server_map: dict = {}
-    server = create_server(app, map=server_map, **opts)
+    server = create_server(only_trusted_proto(app, opts["trusted_proxy"]), map=server_map, **opts)
     dispatcher = server.task_dispatcher
     listeners = [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]
     for listener in listeners:

@@ -34,10 +34,10 @@ def production_gunicorn() -> dict:
 
 
 def production_serve() -> dict:
-    """Threads as `python -m initiator_site.serve` sets them from the environment."""
-    from initiator_site.serve import options
+    """Processes and threads as `python -m initiator_site.serve` sets them from the environment."""
+    from initiator_site.serve import options, process_count
 
-    return {"threads": options()["threads"]}
+    return {"processes": process_count(), "threads": options()["threads"]}
 
 
 def worker_class(threads: int) -> str:
@@ -61,7 +61,8 @@ def build(wrk: str | None) -> dict:
         # from the working directory), its workers and threads, without worker recycling.
         "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
         "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),
-        # And the production server, one process with its threads (WEB_THREADS).
+        # And the production server: its processes (WEB_PROCESSES) and threads (WEB_THREADS).
+        "serve_processes": _int("BENCH_SERVE_PROCESSES", serve["processes"]),
         "serve_threads": _int("BENCH_SERVE_THREADS", serve["threads"]),
         "servers": [s for s in _list("BENCH_SERVERS", list(SERVERS)) if s in SERVERS],
         # In each round, the receiver once more with this many slow clients connected (0: not).

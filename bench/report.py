@@ -133,8 +133,8 @@ def _ingest_lines(ingest: dict) -> list[str]:
 def _server_shapes(cfg: dict) -> list[str]:
     shapes = {
         "gunicorn": f"{_web_shape(cfg)}; access log on, worker recycling off",
-        "waitress": f"1 process x {cfg.get('serve_threads', 4)} threads, keep-alive; each request "
-        "read whole before a thread takes it; access log on",
+        "waitress": f"{cfg.get('serve_processes', 1)} processes x {cfg.get('serve_threads', 4)} "
+        "threads, keep-alive; each request read whole before a thread takes it; access log on",
     }
     servers = cfg.get("servers", ["gunicorn"])
     return [f"        {SERVERS[key]}: {shapes[key]}" for key in servers if key in shapes]

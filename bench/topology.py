@@ -163,7 +163,11 @@ def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
                 )
             else:
                 child, url = harness.start_web(
-                    web_env, logs, threads=cfg["serve_threads"], name=name
+                    web_env,
+                    logs,
+                    threads=cfg["serve_threads"],
+                    processes=cfg["serve_processes"],
+                    name=name,
                 )
             children.append(child)
             servers.append({"key": name, "url": url, "pgid": child.pid})

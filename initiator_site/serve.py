@@ -2,14 +2,16 @@
 
 waitress reads every request whole (request line, headers and body) in its event loop before a
 thread of its pool runs the app, so a client that sends slowly holds a connection, never a
-thread: no proxy in front is needed to keep slow clients from blocking deliveries. One process;
-its threads share the GIL, and their database connections are kept between requests.
+thread: no proxy in front is needed to keep slow clients from blocking deliveries. The threads
+of a process share the GIL, so there is one process per core, all accepting on the same
+sockets (bound once, before they are forked, with the app already loaded); a process that
+dies is replaced. Database connections are kept between requests, one per thread.
 
 Environment:
 - WEB_BIND: where to listen, `HOST:PORT` (several separated by spaces), default 0.0.0.0:8000.
-- WEB_THREADS: threads running requests (4).
-- WEB_CONNECTION_LIMIT: open connections at most, slow ones included (1000); past it new
-  connections wait in the listen backlog.
+- WEB_PROCESSES: processes (one per core); WEB_THREADS: threads running requests in each (4).
+- WEB_CONNECTION_LIMIT: open connections at most per process, slow ones included (1000); past
+  it that process stops accepting until some close.
 - WEB_CHANNEL_TIMEOUT: seconds after which a connection that sent nothing is closed (60).
 - WEB_MAX_BODY_BYTES: largest request body (10 MiB); WEB_MAX_HEADER_BYTES: largest request
   line plus headers (64 KiB). Larger requests are refused before the app runs.
@@ -23,9 +25,11 @@ Environment:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -54,6 +58,11 @@ def trusted_proxy(value: str) -> str | None:
             f"FORWARDED_ALLOW_IPS={value!r}: waitress trusts one proxy address, or '*'"
         )
     return value or None
+
+
+def process_count(env: dict | None = None) -> int:
+    env = os.environ if env is None else env
+    return max(1, _int(env, "WEB_PROCESSES", os.cpu_count() or 1))
 
 
 def options(env: dict | None = None) -> dict:
@@ -158,7 +167,13 @@ def run(app: Callable, opts: dict, graceful_timeout: float, stop: threading.Even
     listeners = [obj for obj in server_map.values() if isinstance(obj, BaseWSGIServer)]
     for listener in listeners:
         host, port = listener.effective_host, listener.effective_port
-        logger.info("Serving on http://%s:%s with %s threads", host, port, opts["threads"])
+        logger.info(
+            "Serving on http://%s:%s with %s threads (process %s)",
+            host,
+            port,
+            opts["threads"],
+            os.getpid(),
+        )
     while not stop.is_set():
         wasyncore.loop(timeout=0.5, use_poll=True, map=server_map, count=1)
     logger.info("Stopping: no new connections; finishing the requests already read")
@@ -172,20 +187,92 @@ def run(app: Callable, opts: dict, graceful_timeout: float, stop: threading.Even
     wasyncore.close_all(server_map)
 
 
+def bind(listen: str, backlog: int = 1024) -> list[socket.socket]:
+    """The listening sockets for `listen` (waitress's syntax), made once for every process."""
+    from waitress.adjustments import Adjustments
+
+    sockets = []
+    for family, kind, proto, address in Adjustments(listen=listen).listen:
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+        sock.setblocking(False)
+        sockets.append(sock)
+    return sockets
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    return stop
+
+
+def supervise(processes: int, serve_one: Callable[[threading.Event], None], grace: float) -> None:
+    """Fork `processes` children, each calling serve_one(stop) with its own stop event (set by
+    SIGTERM or SIGINT); replace any that exits on its own; on SIGTERM or SIGINT pass it on and
+    wait for them, at most `grace` seconds (then SIGKILL)."""
+    children: set[int] = set()
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, then leave without the parent's code
+            code = 1
+            try:
+                serve_one(_stop_on_signals())
+                code = 0
+            except BaseException:
+                logger.exception("Web process failed")
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    stop = _stop_on_signals()
+    for _ in range(processes):
+        spawn()
+    while not stop.is_set():
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            pid = 0
+        if pid in children and not stop.is_set():
+            children.discard(pid)
+            logger.warning("Web process %s exited (status %s): starting another", pid, status)
+            stop.wait(1)  # a process that fails at once is not restarted in a tight loop
+            spawn()
+        else:
+            stop.wait(0.5)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while children and time.monotonic() < deadline:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+        children.discard(pid)
+        time.sleep(0.05 if pid == 0 else 0)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--app", default=DEFAULT_APP, help=f"WSGI application ({DEFAULT_APP})")
     args = parser.parse_args(argv)
     opts = options()  # before the app: a bad setting stops start-up at once
     allow_descriptors(opts["connection_limit"])
-    app = import_string(args.app)  # sets Django up (and its logging)
+    app = import_string(args.app)  # sets Django up (and its logging), once for every process
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
     if _bool(os.environ, "WEB_ACCESS_LOG", True):
         app = with_access_log(app)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: stop.set())
-    run(app, opts, float(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 20), stop)
+    grace = float(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 20)
+    opts["sockets"] = bind(opts.pop("listen"))
+    processes = process_count()
+    if processes == 1:
+        run(app, opts, grace, _stop_on_signals())
+    else:
+        supervise(processes, lambda stop: run(app, opts, grace, stop), grace + 5)
     return 0
 
 

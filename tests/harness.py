@@ -138,14 +138,18 @@ def start_web(
     log_dir: Path,
     *,
     threads: int = 4,
+    processes: int | None = None,
     port: int | None = None,
     app: str = "initiator_site.wsgi.application",
     name: str = "web",
 ) -> tuple[Child, str]:
-    """The production web server, `python -m initiator_site.serve` (waitress), on loopback."""
+    """The production web server, `python -m initiator_site.serve` (waitress), on loopback:
+    `processes` (by default one per core) of `threads` each."""
     port = port or free_port()
     args = [sys.executable, "-m", "initiator_site.serve", "--app", app]
     web_env = {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_THREADS": str(threads)}
+    if processes:
+        web_env["WEB_PROCESSES"] = str(processes)
     child = Child(name, args, web_env, log_dir)
     url = f"http://127.0.0.1:{port}"
     _wait_until_up(child, url)

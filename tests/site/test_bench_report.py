@@ -43,7 +43,7 @@ def with_servers(run: dict) -> dict:
         blocked = slow | {"requests": 0, "ok": 0, "rps": 0.0, "ok_total": 0, "rows_total": 0}
         gunicorn["views"]["s"] = blocked | {"server_cpu_ms_per_request": None}
         result["ingest"] = {"servers": {"gunicorn": gunicorn, "waitress": waitress}}
-    run["config"].update(servers=["gunicorn", "waitress"], serve_threads=4)
+    run["config"].update(servers=["gunicorn", "waitress"], serve_processes=2, serve_threads=4)
     return run
 
 
@@ -52,7 +52,7 @@ def test_both_servers_are_reported_side_by_side_with_slow_clients():
     text = report.render(with_servers(saved()))
     # Then each server has its block and shape, and the comparison is spelled out
     assert text.count("gunicorn sync (gunicorn.conf.py):") == 3  # shape line and two blocks
-    assert "1 process x 4 threads, keep-alive; each request read whole" in text
+    assert "2 processes x 4 threads, keep-alive; each request read whole" in text
     assert "waitress against gunicorn sync, receiver (c): 1.10 x the req/s" in text
     # And with slow clients connected gunicorn answered nothing, waitress within its p99
     assert "p99 (s) = - ms against (c) 22.9 ms (target < 50: MISSED);  0 answered 2xx" in text

@@ -9,7 +9,10 @@ import contextlib
 import http.client
 import json
 import logging
+import os
+import signal
 import socket
+import sys
 import threading
 import time
 
@@ -150,3 +153,48 @@ def test_the_open_files_limit_fits_the_connection_limit():
         assert serve.allow_descriptors(1000) == (1256 if unlimited else min(1256, hard))
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_one_process_per_core_unless_told():
+    assert serve.process_count({}) == (os.cpu_count() or 1)
+    assert serve.process_count({"WEB_PROCESSES": "3"}) == 3
+    assert serve.process_count({"WEB_PROCESSES": "0"}) == 1
+
+
+@pytest.mark.slow
+def test_a_process_that_dies_is_replaced_and_sigterm_stops_them_all(tmp_path):
+    from tests import harness
+    from tests.reliability import procs
+
+    # Given the server with two processes (the tiny app above, no Django)
+    port = harness.free_port()
+    env = {
+        **os.environ,
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_PROCESSES": "2",
+        "WEB_GRACEFUL_TIMEOUT": "2",
+    }
+    args = [sys.executable, "-m", "initiator_site.serve", "--app", f"{__name__}.echo_app"]
+    with harness.Child("serve", args, env, tmp_path) as server:
+        harness.wait_until(lambda: len(procs.children_of(server.pid)) == 2, 30, what="2 processes")
+        first, second = procs.children_of(server.pid)
+        harness.wait_until(lambda: answers(port), 30, what="an answer")
+        # When one of them is killed
+        os.kill(first, signal.SIGKILL)
+        # Then another takes its place, and requests are still answered
+        harness.wait_until(
+            lambda: len(set(procs.children_of(server.pid)) - {first}) == 2, 30, what="a new one"
+        )
+        assert answers(port)
+        # And SIGTERM stops the server and every process of it
+        children = procs.children_of(server.pid)
+        os.kill(server.pid, signal.SIGTERM)
+        assert server.proc.wait(15) == 0
+        assert not any(procs.alive(pid) for pid in children)
+
+
+def answers(port: int) -> bool:
+    try:
+        return get(port)["scheme"] == "http"
+    except OSError:
+        return False

@@ -57,7 +57,7 @@ def build(wrk: str | None) -> dict:
         "warmup": _int("BENCH_WARMUP", 2),
         "seconds": _int("BENCH_SECONDS", 4),
         "rounds": _int("BENCH_ROUNDS", 3),
-        # gunicorn for all three views: the production gunicorn.conf.py (gunicorn reads it
+        # gunicorn for all three views: gunicorn.conf.py (gunicorn reads it
         # from the working directory), its workers and threads, without worker recycling.
         "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
         "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),

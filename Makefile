@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-fast lint format bench check-deploy clean
+.PHONY: install run demo serve test test-fast lint format bench check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ demo: $(STAMP)
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \
 	  wait
 
+## The production web server (waitress: each request read whole before a thread takes it) on
+## HOST:PORT, with the environment's settings (DEBUG, DATABASE_URL, WEB_THREADS, ...).
+serve: $(STAMP)
+	WEB_BIND=$${WEB_BIND:-$(HOST):$(PORT)} $(PY) -m initiator_site.serve
+
 ## The whole suite on the embedded default (SQLite + ORM broker).
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
@@ -60,8 +65,9 @@ check-deploy: $(STAMP)
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=example.com $(PY) manage.py check --deploy --fail-level WARNING
 
-## Ingest and pipeline figures on SQLite/ORM and PostgreSQL/Redis (skipped when unreachable),
-## with their baselines; prints a table and saves JSON under bench-results/. About 4 minutes.
+## Ingest (on waitress and on gunicorn sync, in the same rounds) and pipeline figures on
+## SQLite/ORM and PostgreSQL/Redis (skipped when unreachable), with their baselines; prints a
+## table and saves JSON under bench-results/. About 5 minutes.
 bench: $(STAMP)
 	$(PY) -m bench
 

@@ -1,4 +1,7 @@
-"""gunicorn settings for production (`gunicorn -c gunicorn.conf.py initiator_site.wsgi`).
+"""gunicorn settings (`gunicorn -c gunicorn.conf.py initiator_site.wsgi`), for serving behind
+a proxy that buffers requests (nginx, a cloud load balancer). With nothing like that in front,
+serve with `python -m initiator_site.serve` (waitress) instead: gunicorn's sync and gthread
+workers read a request in the worker itself, so a client that sends slowly holds one.
 
 Every value can be overridden from the environment (GUNICORN_*); see README "Production".
 """
@@ -12,8 +15,8 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # after each response), for behind a buffering proxy. Their latency tail is short: gthread's
 # keep-alive connections stay with the process that accepted them, and the busiest process sets
 # the p99 (`make bench` on 2 cores: p99 of the receiver 21-33 ms with 5 sync workers, 34-110 ms
-# with 5 x 4 gthread). GUNICORN_THREADS > 1 makes gunicorn use gthread workers with keep-alive,
-# for serving with nothing in front that buffers slow clients.
+# with 5 x 4 gthread). GUNICORN_THREADS > 1 makes gunicorn use gthread workers with keep-alive
+# (each thread is still held by a slow client: this is no defence against them).
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 # The webhook receiver answers in milliseconds; anything slower than this is stuck.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))

@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import config, fixtures, loadgen, report
 
 ROOT = Path(__file__).resolve().parents[1]
-TOPOLOGY_TIMEOUT = 300  # seconds; a topology normally takes about two minutes
+TOPOLOGY_TIMEOUT = 480  # seconds; a topology normally takes about three minutes
 
 
 def run_topology(key: str, cfg: dict) -> dict:

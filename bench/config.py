@@ -9,6 +9,13 @@ import uuid
 from pathlib import Path
 
 GUNICORN_CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+# Ingest is measured on each of these servers, in the same rounds: the production server
+# (waitress, `python -m initiator_site.serve`) and gunicorn with its sync workers, the shape
+# for behind a buffering proxy (and the production server before waitress).
+SERVERS = {
+    "gunicorn": "gunicorn sync (gunicorn.conf.py)",
+    "waitress": "waitress (initiator_site.serve)",
+}
 
 
 def _int(name: str, default: int) -> int:
@@ -26,6 +33,13 @@ def production_gunicorn() -> dict:
     return {"workers": conf["workers"], "threads": conf["threads"]}
 
 
+def production_serve() -> dict:
+    """Processes and threads as `python -m initiator_site.serve` sets them from the environment."""
+    from initiator_site.serve import options, process_count
+
+    return {"processes": process_count(), "threads": options()["threads"]}
+
+
 def worker_class(threads: int) -> str:
     """gunicorn's own rule: its default sync worker becomes gthread with more than one thread."""
     return "gthread" if threads > 1 else "sync"
@@ -33,7 +47,7 @@ def worker_class(threads: int) -> str:
 
 def build(wrk: str | None) -> dict:
     run = uuid.uuid4().hex[:8]
-    web = production_gunicorn()
+    web, serve = production_gunicorn(), production_serve()
     return {
         "wrk": wrk,
         # Ingest: every view gets the same load: a warm-up, then rounds interleaving the views
@@ -43,10 +57,16 @@ def build(wrk: str | None) -> dict:
         "warmup": _int("BENCH_WARMUP", 2),
         "seconds": _int("BENCH_SECONDS", 4),
         "rounds": _int("BENCH_ROUNDS", 3),
-        # One gunicorn for all three views: the production gunicorn.conf.py (gunicorn reads it
+        # gunicorn for all three views: gunicorn.conf.py (gunicorn reads it
         # from the working directory), its workers and threads, without worker recycling.
         "web_workers": _int("BENCH_WEB_WORKERS", web["workers"]),
         "web_threads": _int("BENCH_WEB_THREADS", web["threads"]),
+        # And the production server: its processes (WEB_PROCESSES) and threads (WEB_THREADS).
+        "serve_processes": _int("BENCH_SERVE_PROCESSES", serve["processes"]),
+        "serve_threads": _int("BENCH_SERVE_THREADS", serve["threads"]),
+        "servers": [s for s in _list("BENCH_SERVERS", list(SERVERS)) if s in SERVERS],
+        # In each round, the receiver once more with this many slow clients connected (0: not).
+        "slow_clients": _int("BENCH_SLOW_CLIENTS", 200),
         # Pipeline: W task workers; a backlog per number of active workflows.
         "workers": _int("BENCH_Q_WORKERS", 4),
         "latency_ms": 50,

@@ -1,5 +1,6 @@
-"""Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — one gunicorn, one database,
-16 keep-alive clients; a warm-up per view, then rounds interleaving the views; rows counted."""
+"""Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — on each web server, one
+database, 16 keep-alive clients; a warm-up per server and view, then rounds interleaving servers
+and views; rows counted."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import statistics
 import time
 
 from bench import loadgen, procstats
+from tests import harness
 
 VIEWS = [
     ("a", "bare Django view, 200", "/bench/bare/"),
     ("b", "one INSERT (autocommit)", "/bench/insert/"),
     ("c", "receiver (real deliveries)", None),
 ]
+# (s): the receiver again, with slow clients connected the whole round (each sends one more
+# header line or body byte every 2 s; tests.harness.SlowClients).
+SLOW = ("s", "receiver, {n} slow clients")
+SLOW_KEEP_SENDING = 10  # seconds past the round: they outlast it, then hang up
 SETTLE_SECONDS = 0.5  # for requests still in flight when the client stopped
 
 
@@ -24,7 +30,7 @@ def stored_rows(key: str, prefix: str) -> int | None:
 
     if key == "b":
         return BaselineBody.objects.filter(body__contains=f'"hash":"{prefix}-').count()
-    if key == "c":
+    if key in ("c", "s"):
         return WebhookDelivery.objects.filter(hash__startswith=f"{prefix}-").count()
     return None
 
@@ -61,9 +67,9 @@ def summarize(key: str, label: str, runs: list[dict], connections: int) -> dict:
         "label": label,
         "rps_rounds": [r["rps"] for r in runs],
         "p99_rounds": [r["latency_ms"]["p99"] for r in runs],
-        "server_cpu_ms_per_request": statistics.median(
-            r["server_cpu_ms_per_request"] for r in runs
-        ),
+        "server_cpu_ms_per_request": statistics.median(cpu)
+        if (cpu := [r["server_cpu_ms_per_request"] for r in runs if r["requests"]])
+        else None,
         "ok_total": ok,
         "rows_total": stored,
         # Every 2xx stored its row; a few more rows may come from requests the client dropped
@@ -74,30 +80,65 @@ def summarize(key: str, label: str, runs: list[dict], connections: int) -> dict:
     }
 
 
-def run(sub, base_url: str, server_pgid: int, cfg: dict, tag: str) -> dict:
+def run(sub, servers: list[dict], cfg: dict, tag: str) -> dict:
+    """`servers`: each {"key", "url", "pgid"}, all serving at once (an idle one costs nothing).
+    Each round runs every server's three views, then its receiver again with slow clients open
+    (unless cfg["slow_clients"] is 0); the servers' order turns from round to round, so that a
+    passing disturbance of the machine is shared out."""
     from integrations.subscriptions import SECRET_HEADER
 
     headers = {SECRET_HEADER: sub.secret}
-    urls = {
-        key: base_url + (path or f"/webhooks/bigcommerce/{sub.uuid}/") for key, _, path in VIEWS
-    }
-    for key, _, _ in VIEWS:
-        one_run(urls[key], f"{tag}w{key}", cfg, headers, server_pgid, cfg["warmup"])
-    runs: dict[str, list[dict]] = {key: [] for key, _, _ in VIEWS}
+    receiver = f"/webhooks/bigcommerce/{sub.uuid}/"
+
+    def url(server: dict, path: str | None) -> str:
+        return server["url"] + (path or receiver)
+
+    for server in servers:
+        for key, _, path in VIEWS:
+            prefix = f"{tag}{server['key'][0]}w{key}"
+            one_run(url(server, path), prefix, cfg, headers, server["pgid"], cfg["warmup"])
+    runs = {server["key"]: {key: [] for key, _, _ in VIEWS} for server in servers}
+    slow_key, slow_label = SLOW[0], SLOW[1].format(n=cfg["slow_clients"])
     for n in range(cfg["rounds"]):
-        for key, label, _ in VIEWS:
-            prefix = f"{tag}r{n}{key}"
-            result = one_run(urls[key], prefix, cfg, headers, server_pgid, cfg["seconds"])
-            result["rows"] = stored_rows(key, prefix)
-            runs[key].append(result)
-            lat = result["latency_ms"]
-            print(
-                f"bench:   round {n + 1} ({key}) {label}: {result['rps']} req/s, p50 "
-                f"{lat['p50']} ms, p99 {lat['p99']} ms, server CPU "
-                f"{result['server_cpu_ms_per_request']} ms/req",
-                flush=True,
-            )
-    views = {key: summarize(key, label, runs[key], cfg["connections"]) for key, label, _ in VIEWS}
+        for server in servers[n % len(servers) :] + servers[: n % len(servers)]:
+            for key, label, path in VIEWS:
+                prefix = f"{tag}{server['key'][0]}r{n}{key}"
+                result = one_run(
+                    url(server, path), prefix, cfg, headers, server["pgid"], cfg["seconds"]
+                )
+                _keep(runs[server["key"]], key, label, result, prefix, n, server)
+            if cfg["slow_clients"]:
+                prefix = f"{tag}{server['key'][0]}r{n}{slow_key}"
+                with harness.slow_clients(
+                    server["url"],
+                    receiver,
+                    cfg["slow_clients"],
+                    for_seconds=cfg["seconds"] + SLOW_KEEP_SENDING,
+                ):
+                    result = one_run(
+                        url(server, None), prefix, cfg, headers, server["pgid"], cfg["seconds"]
+                    )
+                _keep(runs[server["key"]], slow_key, slow_label, result, prefix, n, server)
+    return {"servers": {key: _figures(by_view, cfg) for key, by_view in runs.items()}}
+
+
+def _keep(by_view: dict, key: str, label: str, result: dict, prefix: str, n: int, server: dict):
+    result["rows"], result["label"] = stored_rows(key, prefix), label
+    by_view.setdefault(key, []).append(result)
+    lat = result["latency_ms"]
+    print(
+        f"bench:   round {n + 1} {server['key']} ({key}) {label}: {result['rps']} req/s, p50 "
+        f"{lat['p50']} ms, p99 {lat['p99']} ms, server CPU "
+        f"{result['server_cpu_ms_per_request']} ms/req",
+        flush=True,
+    )
+
+
+def _figures(by_view: dict[str, list[dict]], cfg: dict) -> dict:
+    views = {
+        key: summarize(key, runs[0]["label"], runs, cfg["connections"])
+        for key, runs in by_view.items()
+    }
     a, b, c = (views[k]["rps"] for k in "abc")
     return {
         "views": views,

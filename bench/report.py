@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.config import worker_class
+from bench.config import SERVERS, worker_class
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench-results"
@@ -46,6 +46,8 @@ def _commit() -> str:
 
 
 def machine() -> dict:
+    from importlib.metadata import version
+
     import django
     import gunicorn
 
@@ -57,6 +59,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "gunicorn": gunicorn.__version__,
+        "waitress": version("waitress"),
         "commit": _commit(),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -67,26 +70,74 @@ def _met(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def _ingest_lines(ingest: dict) -> list[str]:
+def _servers(ingest: dict) -> dict[str, dict]:
+    """Figures per web server (a run saved before there were several: gunicorn's alone)."""
+    return ingest.get("servers", {"gunicorn": ingest})
+
+
+def _ms(value: float | None, width: int, digits: int = 1) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+def _view_lines(figures: dict) -> list[str]:
     lines = []
-    for view in ingest["views"].values():
-        lat = view["latency_ms"]
+    for view in figures["views"].values():
+        lat = view["latency_ms"] if view["requests"] else {"p50": None, "p99": None}
         rows = "-" if view["rows_total"] is None else str(view["rows_total"])
         lines.append(
-            f"  ({view['key']}) {view['label']:<30}{view['rps']:>9.1f}{lat['p50']:>8.1f}"
-            f"{lat['p99']:>8.1f}{view['server_cpu_ms_per_request']:>9.2f}{view['ok_total']:>8}"
-            f"{view['non_2xx'] + view['socket_errors']:>7}{rows:>8}{view['cpu_busy_percent']:>6.0f}"
+            f"  ({view['key']}) {view['label']:<30}{view['rps']:>9.1f}{_ms(lat['p50'], 8)}"
+            f"{_ms(lat['p99'], 8)}{_ms(view['server_cpu_ms_per_request'], 9, 2)}"
+            f"{view['ok_total']:>8}{view['non_2xx'] + view['socket_errors']:>7}{rows:>8}"
+            f"{view['cpu_busy_percent']:>6.0f}"
         )
-    c = ingest["views"]["c"]
-    ratio, p99 = ingest["c_over_b"], c["latency_ms"]["p99"]
+    c = figures["views"]["c"]
+    ratio, p99 = figures["c_over_b"], c["latency_ms"]["p99"]
     lines.append(
         f"  (c)/(b) = {ratio:.2f} (target >= {INGEST_TARGET_RATIO}: "
-        f"{_met(ratio >= INGEST_TARGET_RATIO)});  (c)/(a) = {ingest['c_over_a']:.2f};  "
+        f"{_met(ratio >= INGEST_TARGET_RATIO)});  (c)/(a) = {figures['c_over_a']:.2f};  "
         f"p99 (c) = {p99:.1f} ms (target < {INGEST_TARGET_P99_MS:.0f}: "
         f"{_met(p99 < INGEST_TARGET_P99_MS)});  every 200 stored a row: "
-        f"{'yes' if ingest['every_200_stored'] else 'NO'}"
+        f"{'yes' if figures['every_200_stored'] else 'NO'}"
     )
+    slow = figures["views"].get("s")
+    if slow:
+        p99_slow = slow["latency_ms"]["p99"] if slow["requests"] else None
+        met = p99_slow is not None and p99_slow < INGEST_TARGET_P99_MS
+        lines.append(
+            f"  (s) slow clients connected: p99 (s) = {_ms(p99_slow, 0)} ms against (c) "
+            f"{p99:.1f} ms (target < {INGEST_TARGET_P99_MS:.0f}: {_met(met)});  "
+            f"{slow['ok_total']} answered 2xx;  every 200 stored a row: "
+            f"{'yes' if slow['every_2xx_stored'] else 'NO'}"
+        )
     return lines
+
+
+def _ingest_lines(ingest: dict) -> list[str]:
+    servers = _servers(ingest)
+    lines = []
+    for key, figures in servers.items():
+        if len(servers) > 1:
+            lines.append(f"  {SERVERS.get(key, key)}:")
+        lines += _view_lines(figures)
+    if "gunicorn" in servers and "waitress" in servers:
+        g, w = (servers[k]["views"]["c"] for k in ("gunicorn", "waitress"))
+        lines.append(
+            f"  waitress against gunicorn sync, receiver (c): {w['rps'] / g['rps']:.2f} x the "
+            f"req/s; p99 {w['latency_ms']['p99']:.1f} against {g['latency_ms']['p99']:.1f} ms; "
+            f"server CPU {w['server_cpu_ms_per_request']:.2f} against "
+            f"{g['server_cpu_ms_per_request']:.2f} ms/req"
+        )
+    return lines
+
+
+def _server_shapes(cfg: dict) -> list[str]:
+    shapes = {
+        "gunicorn": f"{_web_shape(cfg)}; access log on, worker recycling off",
+        "waitress": f"{cfg.get('serve_processes', 1)} processes x {cfg.get('serve_threads', 4)} "
+        "threads, keep-alive; each request read whole before a thread takes it; access log on",
+    }
+    servers = cfg.get("servers", ["gunicorn"])
+    return [f"        {SERVERS[key]}: {shapes[key]}" for key in servers if key in shapes]
 
 
 def _percent(fraction: float | None) -> str:
@@ -134,15 +185,16 @@ def render(report: dict) -> str:
         "=" * 100,
         f"make bench  {m['date']}  commit {m['commit']}",
         f"Machine: {m['nproc']} x {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}, "
-        f"Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']}; load average "
+        f"Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']}, "
+        f"waitress {m.get('waitress', '-')}; load average "
         f"at start {' '.join(str(x) for x in m['loadavg_at_start'])}",
         "",
         f"INGEST  {load}; per view a {cfg['warmup']} s warm-up, then {cfg['rounds']} rounds "
-        f"of {cfg['seconds']} s interleaving (a), (b), (c);",
-        f"        figures from each view's median round. One gunicorn for all three: "
-        f"gunicorn.conf.py ({_web_shape(cfg)},",
-        "        access log on, worker recycling off), DEBUG off, same database. srv CPU = CPU of "
-        "all gunicorn processes per request;",
+        f"of {cfg['seconds']} s interleaving (a), (b), (c) on each server;",
+        "        figures from each view's median round. Every server serves all three, DEBUG off, "
+        "same database; they take",
+        "        turns in each round. srv CPU = CPU of all the server's processes per request;",
+        *_server_shapes(cfg),
         "        2xx and rows = totals over the rounds (rows stored >= 2xx answered); CPU% = whole "
         "machine, load generator included",
         f"  {'':<34}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'srv CPU':>9}{'2xx':>8}{'errors':>7}"

@@ -1,7 +1,8 @@
 """One topology's figures in a process of its own (Django settings are per process).
 
 `python -m bench.topology sqlite|postgres CONFIG_FILE OUT_FILE` (JSON files): a fresh database,
-the stand-in, migrations and bench data; then ingest (gunicorn) and pipeline (qcluster).
+the stand-in, migrations and bench data; then ingest (on each web server) and pipeline
+(qcluster).
 """
 
 from __future__ import annotations
@@ -146,17 +147,35 @@ def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DEBUG="false",
         Q_CLUSTER_NAME=cfg["ingest_queue"],
-        LOG_LEVEL="INFO",
+        LOG_LEVEL="INFO",  # both servers write their access log
         GUNICORN_MAX_REQUESTS="0",  # no worker restarts in the middle of a measurement
     )
-    print(f"bench: [{key}] ingest", flush=True)
-    web, url = harness.start_gunicorn(
-        web_env, logs, workers=cfg["web_workers"], threads=cfg["web_threads"], port=web_port
-    )
+    print(f"bench: [{key}] ingest on {', '.join(cfg['servers'])}", flush=True)
+    servers, children = [], []
     try:
-        return ingest.run(sub, url, web.pid, cfg, tag=uuid.uuid4().hex[:6])
+        for name in cfg["servers"]:
+            if name == "gunicorn":
+                child, url = harness.start_gunicorn(
+                    web_env,
+                    logs,
+                    workers=cfg["web_workers"],
+                    threads=cfg["web_threads"],
+                    port=web_port,
+                )
+            else:
+                child, url = harness.start_web(
+                    web_env,
+                    logs,
+                    threads=cfg["serve_threads"],
+                    processes=cfg["serve_processes"],
+                    name=name,
+                )
+            children.append(child)
+            servers.append({"key": name, "url": url, "pgid": child.pid})
+        return ingest.run(sub, servers, cfg, tag=uuid.uuid4().hex[:6])
     finally:
-        web.stop()
+        for child in children:
+            child.stop()
         ingest.cleanup(cfg["ingest_queue"])
 
 

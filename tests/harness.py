@@ -1,6 +1,6 @@
-"""Real processes for multi-process tests and benchmarks: gunicorn, qcluster, the stand-in, and
-what they do: deliveries posted over HTTP, the emails they sent, their broker's queue, and one
-poll of a cluster's delivery relay run in the test's own process.
+"""Real processes for multi-process tests and benchmarks: the web server, qcluster, the
+stand-in, and what they do: deliveries posted over HTTP, the emails they sent, their broker's
+queue, slow clients, and one poll of a cluster's delivery relay run in the test's own process.
 
 Children share the test database (and Redis, when REDIS_URL is set) and the test process's
 secrets, and listen on loopback only. Every wait is bounded; every child is stopped on exit.
@@ -9,14 +9,17 @@ secrets, and listen on loopback only. Every wait is bounded; every child is stop
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -136,6 +139,29 @@ def start_qcluster(env: dict[str, str], log_dir: Path, name: str = "qcluster") -
     return child
 
 
+def start_web(
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    threads: int = 4,
+    processes: int | None = None,
+    port: int | None = None,
+    app: str = "initiator_site.wsgi.application",
+    name: str = "web",
+) -> tuple[Child, str]:
+    """The production web server, `python -m initiator_site.serve` (waitress), on loopback:
+    `processes` (by default one per core) of `threads` each."""
+    port = port or free_port()
+    args = [sys.executable, "-m", "initiator_site.serve", "--app", app]
+    web_env = {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_THREADS": str(threads)}
+    if processes:
+        web_env["WEB_PROCESSES"] = str(processes)
+    child = Child(name, args, web_env, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_up(child, url)
+    return child, url
+
+
 def start_gunicorn(
     env: dict[str, str],
     log_dir: Path,
@@ -146,6 +172,7 @@ def start_gunicorn(
     wsgi: str = "initiator_site.wsgi:application",
     name: str = "gunicorn",
 ) -> tuple[Child, str]:
+    """gunicorn with gunicorn.conf.py (read from the working directory), for behind a proxy."""
     port = port or free_port()
     args = [
         str(BIN / "gunicorn"),
@@ -163,17 +190,24 @@ def start_gunicorn(
     ]
     child = Child(name, args, env, log_dir)
     url = f"http://127.0.0.1:{port}"
+    _wait_until_up(child, url)
+    return child, url
 
+
+def _wait_until_up(child: Child, url: str) -> None:
     def up():
         if not child.alive():
-            raise RuntimeError(f"{name} exited:\n{child.log()[-3000:]}")
+            raise RuntimeError(f"{child.name} exited:\n{child.log()[-3000:]}")
         try:
             return requests.get(url + "/healthz/", timeout=2).status_code == 200
         except requests.RequestException:
             return False
 
-    wait_until(up, 60, what=f"{name} on {url}")
-    return child, url
+    try:
+        wait_until(up, 60, what=f"{child.name} on {url}")
+    except BaseException:
+        child.stop()  # a server that never answered is not left running
+        raise
 
 
 # --- Talking to them ------------------------------------------------------------------------
@@ -244,3 +278,59 @@ def run_due_deliveries() -> int:
         task = SignedPackage.loads(package)
         import_string(task["func"])(*task["args"], **task["kwargs"])
     return len(handed_out)
+
+
+class SlowClients:
+    """Connections that open a POST, then send one more header line (even ones) or one more
+    byte of their announced 4 KiB body (odd ones) every `every` seconds, for at most
+    `for_seconds`: clients too slow for a server that reads requests in its workers."""
+
+    def __init__(self, url: str, path: str, count: int, every: float, for_seconds: float):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.every, self.sockets = every, []
+        for n in range(count):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+            if n % 2:
+                head += "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"
+            sock.sendall(head.encode())
+            self.sockets.append(sock)
+        self._stop = threading.Event()
+        self._deadline = time.monotonic() + for_seconds
+        self._thread = threading.Thread(target=self._dribble, daemon=True)
+        self._thread.start()
+
+    def _dribble(self) -> None:
+        line = 0
+        while not self._stop.wait(self.every) and time.monotonic() < self._deadline:
+            line += 1
+            for n, sock in enumerate(self.sockets):
+                with contextlib.suppress(OSError):  # closed by the server: see still_open()
+                    sock.sendall(b" " if n % 2 else f"X-Slow-{line}: {'x' * 8}\r\n".encode())
+
+    def still_open(self) -> int:
+        """Connections the server has neither closed nor answered (nothing to read yet)."""
+        poller = select.poll()
+        for sock in self.sockets:
+            poller.register(sock, select.POLLIN)
+        return len(self.sockets) - len(poller.poll(0))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(self.every + 5)
+        for sock in self.sockets:
+            sock.close()
+
+
+@contextlib.contextmanager
+def slow_clients(
+    url: str, path: str, count: int, every: float = 2.0, for_seconds: float = 20.0
+) -> Iterator[SlowClients]:
+    """`count` SlowClients on `path`, once each has sent a line after its first (so the server
+    has accepted them all); they hang up on leaving, or after `for_seconds` stop sending."""
+    clients = SlowClients(url, path, count, every, for_seconds)
+    try:
+        time.sleep(every + 0.5)
+        yield clients
+    finally:
+        clients.close()

@@ -27,3 +27,33 @@ def test_the_server_shape_follows_gunicorns_threads_rule():
     assert "5 sync workers: each closes its connection" in report.render(run)
     run["config"]["web_threads"] = 4
     assert "gthread, 5 workers x 4 threads, keep-alive" in report.render(run)
+
+
+def with_servers(run: dict) -> dict:
+    """The saved run as a run on both servers: waitress 10% faster than gunicorn, and the
+    receiver again with slow clients connected (gunicorn answering none, waitress all)."""
+    import copy
+
+    for result in run["results"].values():
+        gunicorn = result["ingest"]
+        waitress = copy.deepcopy(gunicorn)
+        waitress["views"]["c"]["rps"] = round(gunicorn["views"]["c"]["rps"] * 1.1, 1)
+        slow = copy.deepcopy(gunicorn["views"]["c"]) | {"key": "s", "label": "receiver, slow"}
+        waitress["views"]["s"] = slow
+        blocked = slow | {"requests": 0, "ok": 0, "rps": 0.0, "ok_total": 0, "rows_total": 0}
+        gunicorn["views"]["s"] = blocked | {"server_cpu_ms_per_request": None}
+        result["ingest"] = {"servers": {"gunicorn": gunicorn, "waitress": waitress}}
+    run["config"].update(servers=["gunicorn", "waitress"], serve_processes=2, serve_threads=4)
+    return run
+
+
+def test_both_servers_are_reported_side_by_side_with_slow_clients():
+    # Given a run measured on gunicorn sync and waitress
+    text = report.render(with_servers(saved()))
+    # Then each server has its block and shape, and the comparison is spelled out
+    assert text.count("gunicorn sync (gunicorn.conf.py):") == 3  # shape line and two blocks
+    assert "2 processes x 4 threads, keep-alive; each request read whole" in text
+    assert "waitress against gunicorn sync, receiver (c): 1.10 x the req/s" in text
+    # And with slow clients connected gunicorn answered nothing, waitress within its p99
+    assert "p99 (s) = - ms against (c) 22.9 ms (target < 50: MISSED);  0 answered 2xx" in text
+    assert "p99 (s) = 22.9 ms against (c) 22.9 ms (target < 50: met)" in text

@@ -20,7 +20,7 @@ def test_two_clusters_drain_a_burst_exactly_once(
     env, standin, make_active_workflow, log_dir, maildir
 ):
     wf, sub = make_active_workflow()
-    web, url = harness.start_gunicorn(env, log_dir)
+    web, url = harness.start_web(env, log_dir)
     node_a = harness.start_qcluster(env, log_dir, "node-a")
     # As in production: only one node runs the scheduler
     node_b = harness.start_qcluster({**env, "Q_SCHEDULER": "false"}, log_dir, "node-b")

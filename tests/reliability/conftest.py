@@ -1,5 +1,5 @@
 """The reliability and security suite: every network call goes to loopback (the BigCommerce
-stand-in, gunicorn and the task cluster are local processes or threads). Its fixtures are the
+stand-in, the web server and the task cluster are local processes or threads). Its fixtures are the
 suite's, in tests/conftest.py; multi-process tests share the test database (and Redis, when
 REDIS_URL is set) with their children through `tests.harness`.
 """

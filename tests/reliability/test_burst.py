@@ -1,8 +1,8 @@
-"""A burst of 1,000 deliveries from concurrent clients against gunicorn, drained by a cluster.
+"""A burst of 1,000 deliveries from concurrent clients against the web server, then drained.
 
-Real processes on loopback: gunicorn (2 workers × 4 threads) stores each delivery and enqueues
-it; a task cluster (2 workers) fetches from the BigCommerce stand-in, creates the runs and sends
-the emails (file email backend). Timings are recorded as figures, never asserted.
+Real processes on loopback: the production web server (waitress, 4 threads) stores each
+delivery; a task cluster (2 workers) fetches from the BigCommerce stand-in, creates the runs
+and sends the emails (file email backend). Timings are recorded as figures, never asserted.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ DRAIN_TIMEOUT = 150  # seconds; a bound on the wait, not a performance claim
 def test_burst_of_1000_concurrent_deliveries(
     env, standin, make_active_workflow, log_dir, maildir, no_schedules, cluster_name
 ):
-    # Given an active workflow emailing the customer, gunicorn and a cluster
+    # Given an active workflow emailing the customer, the web server and a cluster
     _wf, sub = make_active_workflow()
     order_ids = customer_order_ids(BURST)
-    web, url = harness.start_gunicorn(env, log_dir)
+    web, url = harness.start_web(env, log_dir)
     cluster = harness.start_qcluster(env, log_dir)
     try:
         # When 1,000 distinct deliveries arrive from 16 concurrent clients

@@ -20,16 +20,20 @@ from tests.factories import shipment
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=[1, 4], ids=["sync", "gthread"])
+@pytest.fixture(params=["serve", 1, 4], ids=["production-server", "gunicorn-sync", "gthread"])
 def web(request, log_dir, cluster_name):
-    """gunicorn with DEBUG off, one worker: sync (the production default) or 4 threads."""
+    """DEBUG off: the production web server (waitress), or gunicorn with one worker, sync (the
+    shape for behind a buffering proxy) or 4 threads."""
     env = harness.child_env(
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",
         BIGCOMMERCE_API_BASE_URL="http://127.0.0.1:9",
         Q_CLUSTER_NAME=cluster_name,
     )
-    child, url = harness.start_gunicorn(env, log_dir, workers=1, threads=request.param)
+    if request.param == "serve":
+        child, url = harness.start_web(env, log_dir, processes=1)
+    else:
+        child, url = harness.start_gunicorn(env, log_dir, workers=1, threads=request.param)
     yield url
     child.stop()
     assert "Traceback" not in child.log()

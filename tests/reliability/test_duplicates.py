@@ -1,6 +1,6 @@
 """BigCommerce delivers at least once: identical deliveries are absorbed, whenever they come.
 
-Real gunicorn and task cluster: 20 identical deliveries at the same instant, then 3 more — one
+Real web server and task cluster: 20 identical deliveries at the same instant, then 3 more — one
 while the first is still being processed, one after it was processed, one after the sweeper ran.
 Two workflows listen: one delivery, one run per workflow, one email per workflow.
 """
@@ -44,7 +44,7 @@ def test_identical_deliveries_make_one_run_per_workflow(
     first, sub = make_active_workflow("Survey", steps=[email_step("Survey")])
     second, _ = make_active_workflow("Coupon", steps=[email_step("Coupon")])
     standin.add_fault("/v2/orders/", delay_ms=SLOW_FETCH_MS, times=1)
-    web, url = harness.start_gunicorn(env, log_dir)
+    web, url = harness.start_web(env, log_dir)
     cluster = harness.start_qcluster(env, log_dir)
     body = shipment(2001, event_hash="same-event-hash")
 

@@ -3,7 +3,7 @@ never 5xx; nothing stored, enqueued, run or fetched.
 
 Each case runs in-process through the whole Django stack (middleware, view, receiver), with any
 task it enqueued executed inline and any outbound HTTP caught. A slow twin replays the corpus
-over real HTTP against gunicorn with DEBUG off, as in production.
+over real HTTP against the production web server with DEBUG off.
 """
 
 from __future__ import annotations
@@ -141,14 +141,14 @@ def test_hostile_headers_on_a_valid_delivery_are_stored_clean(client, subscripti
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_hostile_corpus_over_real_http(subscriptions, log_dir, cluster_name):
-    # Given gunicorn as in production (DEBUG off), with no BigCommerce reachable
+    # Given the web server as in production (DEBUG off), with no BigCommerce reachable
     env = harness.child_env(
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",
         BIGCOMMERCE_API_BASE_URL="http://127.0.0.1:9",
         Q_CLUSTER_NAME=cluster_name,
     )
-    web, url = harness.start_gunicorn(env, log_dir, workers=1, threads=4)
+    web, url = harness.start_web(env, log_dir, threads=4)
     cases = [c for c in CASES if not c.in_process_only]
     outcomes: dict[str, tuple[int, int]] = {}  # case -> (status, deliveries stored by it)
     try:

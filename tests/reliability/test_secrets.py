@@ -1,6 +1,6 @@
 """The store's access token and client id appear nowhere, after everything has happened once.
 
-A full life over real processes — gunicorn, a task cluster, the BigCommerce stand-in, all on
+A full life over real processes — the web server, a task cluster, the BigCommerce stand-in, all on
 loopback and logging at DEBUG: an authentication created over the API (verified against the
 stand-in), a workflow created and activated (hook registered), deliveries fired by "BigCommerce",
 runs, a failed run retried, a test event, a re-verification, BigCommerce refusing the token.
@@ -65,7 +65,7 @@ def test_secrets_appear_nowhere(
     base = f"http://127.0.0.1:{port}"
     settings.PUBLIC_BASE_URL = base
     env.update(PUBLIC_BASE_URL=base, WEBHOOK_ALLOW_HTTP="true", LOG_LEVEL="DEBUG")
-    web, _ = harness.start_gunicorn(env, log_dir, port=port)
+    web, _ = harness.start_web(env, log_dir, port=port)
     cluster = harness.start_qcluster(env, log_dir)
     responses_seen: list[str] = []
 
@@ -180,7 +180,7 @@ def test_secrets_appear_nowhere(
     # ... nor in task arguments, results and schedules, nor on the broker
     check("django-q tasks, schedules, queue", task_texts(cluster_name))
     # ... nor in any log
-    check("gunicorn log", web.log())
+    check("web server log", web.log())
     check("qcluster log", cluster.log())
     check("test process log", caplog.text)
     # ... nor in any API response

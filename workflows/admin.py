@@ -102,9 +102,14 @@ class WorkflowAdmin(AccountScopedAdmin):
 
     @admin.action(description="Activate selected workflows")
     def activate_selected(self, request, queryset):
+        activated = 0
         for workflow in queryset.select_related("authentication"):
-            services.activate(workflow)
-        self.message_user(request, f"Activated {queryset.count()} workflow(s).", messages.SUCCESS)
+            try:
+                services.activate(workflow)
+                activated += 1
+            except services.CannotActivate as exc:
+                self.message_user(request, f"“{workflow}” not activated: {exc}", messages.ERROR)
+        self.message_user(request, f"Activated {activated} workflow(s).", messages.SUCCESS)
 
     @admin.action(description="Pause selected workflows")
     def pause_selected(self, request, queryset):

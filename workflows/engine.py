@@ -4,6 +4,11 @@ Each step's result row is created under a unique (run, position) key *before* it
 A retried or duplicated task finds the row and never repeats an email or HTTP call; a row left
 `running` by a worker that died is reported, not re-sent (retry the run to send again).
 
+Before a step kind that sends customer emails, the engine asks the sending gate
+(`workflows/sending/gate.py`): a refusal makes the step `skipped` with a `SkipReason`, and the
+run `skipped` with it; a test run still sends to the tester, and the step log says what a real
+run would have met. After a customer email is sent, the gate records it (the frequency cap).
+
 A new run's leading steps without side effects (conditions, delays) are evaluated before the
 run is even stored (`run_ahead`): the run and their results are written together, in the same
 transaction that creates it, so a workflow that stops at a condition costs no task of its own.
@@ -11,10 +16,13 @@ transaction that creates it, so a workflow that stops at a condition costs no ta
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils import timezone
 
 from workflows import runs
 from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
+from workflows.sending import gate
 from workflows.steps.base import StepContext, StepOutcome
 from workflows.steps.registry import get_kind
 
@@ -104,16 +112,19 @@ def execute(run_id: int) -> str:
             run.resume_at, run.leased_until = outcome.resume_at, None
             run.save(update_fields=["status", "resume_at", "leased_until"])
             return RunStatus.WAITING
-        return finish(run, ENDING[outcome.status], outcome.detail)
+        return finish(run, ENDING[outcome.status], outcome.detail, outcome.skip_reason)
     return finish(run, RunStatus.SUCCEEDED)
 
 
-def finish(run: WorkflowRun, status: str, error: str = "") -> str:
+def finish(run: WorkflowRun, status: str, error: str = "", skip_reason: str = "") -> str:
     run.status = status
     run.error = error if status != RunStatus.SUCCEEDED else ""
+    run.skip_reason = skip_reason if status == RunStatus.SKIPPED else ""
     run.finished_at = timezone.now()
     run.resume_at = run.leased_until = None
-    run.save(update_fields=["status", "error", "finished_at", "resume_at", "leased_until"])
+    run.save(
+        update_fields=["status", "error", "skip_reason", "finished_at", "resume_at", "leased_until"]
+    )
     return status
 
 
@@ -126,9 +137,36 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
         previous = resume(result, kind.has_side_effect, ctx)
         if previous is not None:
             return previous
+    verdict = None
+    if kind.sends_customer_email:
+        verdict, ctx = ask_gate(run, kind, step, ctx)
+        if verdict is not None and verdict.refusal is not None and not run.is_test:
+            refusal = verdict.refusal
+            outcome = StepOutcome(
+                StepStatus.SKIPPED, f"Not sent: {refusal.detail}.", skip_reason=refusal.reason
+            )
+            record(result, outcome)
+            return outcome
     outcome = attempt(kind, step, ctx)
+    if verdict is not None and run.is_test:
+        outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
     record(result, outcome)
+    if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
+        gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
     return outcome
+
+
+def ask_gate(run: WorkflowRun, kind, step: Step, ctx: StepContext):
+    """The gate's verdict on a customer email, and the context the step then runs with (its
+    unsubscribe link); (None, ctx) when the step emails no customer (a fixed address)."""
+    try:
+        recipients = kind.customer_recipients(step.config, ctx.merge_data)
+    except Exception:  # a broken config fails in the step itself, with its own message
+        return None, ctx
+    if not recipients:
+        return None, ctx
+    verdict = gate.check(run, recipients, ctx.now, tester=ctx.test_recipient)
+    return verdict, replace(ctx, unsubscribe_url=verdict.unsubscribe_url)
 
 
 def attempt(kind, step: Step, ctx: StepContext) -> StepOutcome:

@@ -20,6 +20,7 @@ from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
 from workflows import broker, engine
 from workflows.models import (
+    SEND_ONCE_DEFAULTS,
     RunStatus,
     SkipReason,
     Step,
@@ -74,9 +75,10 @@ def plan(
     now = timezone.now()
     planned = []
     for workflow in workflows:
-        subject = ""
-        if workflow.send_once_scope:
-            subject = subject_keys.get(workflow.send_once_scope) or ""
+        # The key is kept even while send-once is off, so that turning it on counts the runs
+        # from before (services.rekey_runs does the same for a scope other than the default).
+        scope = workflow.send_once_scope or SEND_ONCE_DEFAULTS.get(workflow.event, "")
+        subject = subject_keys.get(scope) or "" if scope else ""
         run = WorkflowRun(
             workflow=workflow,
             delivery=delivery,
@@ -100,7 +102,7 @@ def store(planned: list[Planned], delivery: WebhookDelivery) -> list[WorkflowRun
     )
     todo = [p for p in planned if p.run.workflow_id not in existing]
     for p in todo:
-        if p.run.subject_key and skip_repeat(p.run):
+        if p.run.workflow.send_once_scope and p.run.subject_key and skip_repeat(p.run):
             p.ahead = []
     new_runs = [p.run for p in todo]
     fast_insert.insert_many(new_runs)  # each run holds a copy of the merge data: see fast_insert

@@ -10,14 +10,18 @@ from integrations.events import EventKey
 from workflows.states import RunStatus, SkipReason, StepStatus
 
 __all__ = [
+    "Consent",
     "Initiator",
     "RunStatus",
     "SendOnceScope",
+    "SentEmail",
     "SkipReason",
     "Step",
     "StepResult",
     "StepStatus",
     "StepType",
+    "Suppression",
+    "SuppressionReason",
     "Workflow",
     "WorkflowRun",
     "WorkflowStatus",
@@ -39,6 +43,20 @@ class SendOnceScope(models.TextChoices):
     ORDER = "order", "Once per order"
     CART = "cart", "Once per cart"
     CUSTOMER = "customer", "Once per customer"
+
+
+# Send-once is on by default: new workflows get their event's scope (split shipments and a
+# cart abandoned twice don't email the same person twice).
+SEND_ONCE_DEFAULTS = {
+    EventKey.SHIPMENT_CREATED: SendOnceScope.ORDER,
+    EventKey.CART_CONVERTED: SendOnceScope.ORDER,
+    EventKey.CART_ABANDONED: SendOnceScope.CART,
+}
+
+
+class Consent(models.TextChoices):
+    REQUIRED = "required", "Required: email only customers who accept these emails"
+    NOT_REQUIRED = "not_required", "Not required: email every customer (risky)"
 
 
 class Workflow(models.Model):
@@ -72,6 +90,13 @@ class Workflow(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="The send-once window, in days.",
+    )
+    consent = models.CharField(
+        max_length=16,
+        choices=Consent.choices,
+        default=Consent.REQUIRED,
+        help_text="Whether customer emails go only to customers whose BigCommerce record says "
+        "they accept them (docs/architecture.md, 'Customer-safe sending').",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -217,3 +242,7 @@ class StepResult(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.position} of run #{self.run_id}: {self.status}"
+
+
+# The customer-safe sending records live beside their rules (workflows/sending/).
+from workflows.sending.models import SentEmail, Suppression, SuppressionReason  # noqa: E402

@@ -31,7 +31,7 @@ def claim(run_id: int) -> WorkflowRun | None:
     )
     if not taken:
         return None
-    return WorkflowRun.objects.select_related("workflow", "triggered_by").get(pk=run_id)
+    return WorkflowRun.objects.select_related("workflow__account", "triggered_by").get(pk=run_id)
 
 
 def due_ids(limit: int = 500) -> list[int]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# Reachable without logging in: the login page, logout, the health check, and the webhook
-# receiver (which authenticates every call with its subscription's secret).
-PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook"}
+# Reachable without logging in: the login page, logout, the health check, the webhook
+# receiver (which authenticates every call with its subscription's secret) and the unsubscribe
+# page (a signed token names the one address it suppresses).
+PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe"}
 # UI routes whose `pk` names an object, by route-name prefix (the first match wins).
 OBJECT_ROUTES = [
     ("workflows:run", "workflows.WorkflowRun"),

@@ -77,6 +77,8 @@ def failed_run(workflow):
         status=RunStatus.FAILED,
         error="Not sent: SMTP down",
         merge_data={
+            "BigCommerce | Order | customer_id": 11,
+            "BigCommerce | Customer | accepts_product_review_abandoned_cart_emails": True,
             "BigCommerce | Customer | email": "jane@example.com",
             "BigCommerce | Customer | first_name": "Jane",
         },

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
 from tests.conftest import ACCESS_TOKEN
+from tests.ui.conftest import DELAY
 from tests.ui.html import check_page
 from workflows.models import Workflow, WorkflowRun
 
@@ -90,7 +91,9 @@ def test_activate_registers_the_hook_and_pause_removes_it(as_manager, workflow, 
     assert workflow.status == "paused" and bc_store.hooks == {}
 
 
-def test_activate_without_public_url_warns_why(as_manager, workflow, settings):
+def test_activate_without_public_url_warns_why(as_manager, make_workflow, settings):
+    # A workflow that emails no customer (a customer email needs the address: tests/workflows)
+    workflow = make_workflow(steps=[DELAY])
     settings.PUBLIC_BASE_URL = ""
     response = as_manager.post(reverse("workflows:activate", args=[workflow.pk]), follow=True)
     html = response.content.decode()

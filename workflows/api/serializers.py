@@ -69,6 +69,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "initiator",
             "steps",
             "send_once",
+            "consent",
             "subscription",
             "created_by",
             "created_at",
@@ -127,3 +128,14 @@ class RunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class SkipCountsQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+
+
+class SkipCountsSerializer(serializers.Serializer):
+    """Skipped real runs of the account, per `SkipReason`."""
+
+    counts = serializers.DictField(child=serializers.IntegerField())
+    total = serializers.IntegerField()

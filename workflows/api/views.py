@@ -12,8 +12,14 @@ from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
 from integrations.models import WebhookSubscription
 from workflows import runs, services
-from workflows.api.serializers import RunSerializer, WorkflowSerializer
+from workflows.api.serializers import (
+    RunSerializer,
+    SkipCountsQuerySerializer,
+    SkipCountsSerializer,
+    WorkflowSerializer,
+)
 from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.sending import stats
 
 RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
     Prefetch("step_results", queryset=StepResult.objects.order_by("position"))
@@ -70,7 +76,11 @@ class WorkflowViewSet(AccountScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         """Start listening: registers the BigCommerce hook if this is the first active one."""
-        return self._respond(services.activate(self.get_object()))
+        try:
+            workflow = services.activate(self.get_object())
+        except services.CannotActivate as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return self._respond(workflow)
 
     @extend_schema(request=None, responses=WorkflowSerializer)
     @action(detail=True, methods=["post"])
@@ -98,6 +108,17 @@ class RunViewSet(AccountScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
     queryset = RUNS
     account_path = "workflow__account"
     permission_classes = [IntegrationManagerForWrites]
+
+    @extend_schema(responses=SkipCountsSerializer)
+    @action(detail=False, methods=["get"], url_path="skip-counts")
+    def skip_counts(self, request):
+        """The account's skipped runs per reason (suppressed, no_consent, ...); `?since=` an
+        ISO-8601 time to count only the runs created from then on."""
+        query = SkipCountsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = self.request_account()
+        counts = stats.skip_counts(account.pk, since=query.validated_data.get("since"))
+        return Response({"counts": counts, "total": sum(counts.values())})
 
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"])

@@ -87,7 +87,11 @@ def workflow_settings(request, pk):
 @require_POST
 @manager_required
 def workflow_activate(request, pk):
-    workflow = services.activate(get_workflow(request, pk))
+    try:
+        workflow = services.activate(get_workflow(request, pk))
+    except services.CannotActivate as exc:
+        messages.error(request, f"Not activated: {exc}")
+        return redirect("workflows:detail", pk=pk)
     sub = subscription_view(services.subscription_of(workflow))
     if sub.status == SubscriptionStatus.REGISTERED:
         messages.success(request, "Workflow activated; BigCommerce will deliver its events.")

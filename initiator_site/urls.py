@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("integrations.urls")),
     path("", include("workflows.ui.urls")),
+    path("", include("workflows.ui.sending_urls")),
     path("", include("integrations.ui.urls")),
     path("", include("accounts.ui.urls")),
     path("admin/", admin.site.urls),

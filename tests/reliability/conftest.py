@@ -226,7 +226,7 @@ def victim(make_authentication, make_user, account, manager):
     from integrations.models import WebhookDelivery
     from integrations.subscriptions import subscription_for
     from workflows import services
-    from workflows.models import StepResult, WorkflowRun
+    from workflows.models import StepResult, Suppression, WorkflowRun
 
     auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
     workflow = services.create_workflow(
@@ -264,7 +264,11 @@ def victim(make_authentication, make_user, account, manager):
         run=run, position=0, type="send_email", status="failed", detail=f"Not sent {MARK}"
     )
     user = make_user(account, f"user-{MARK}")
+    suppression = Suppression.objects.create(
+        account=account, email=f"{MARK}@example.com", reason="manual", source=f"Import {MARK}"
+    )
     return {
+        "workflows.Suppression": suppression,
         "integrations.BigCommerceAuthentication": auth,
         "integrations.WebhookSubscription": sub,
         "integrations.WebhookDelivery": delivery,

@@ -25,7 +25,7 @@ from integrations.models import BigCommerceAuthentication, WebhookDelivery, Webh
 from integrations.subscriptions import subscription_for
 from tests.reliability import urlconf
 from tests.reliability.conftest import MARK, secret_header, shipment
-from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.models import Step, StepResult, Suppression, Workflow, WorkflowRun
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ PRIVATE = [r for r in ROUTES if r.name not in urlconf.PUBLIC]
 OBJECT_ROUTES = [r for r in PRIVATE if r.model_label()]
 LIST_ROUTES = [r for r in PRIVATE if "pk" not in r.params]
 API_WRITES = [(r, m) for r in PRIVATE if r.is_api for m in r.api_methods() if m not in ("get",)]
-UI_BIGCOMMERCE = [r for r in PRIVATE if r.namespace in ("workflows", "authentications")]
+UI_BIGCOMMERCE = [r for r in PRIVATE if r.namespace in ("workflows", "authentications", "sending")]
 ADMIN_MODELS = list(admin.site._registry)
 
 
@@ -55,6 +55,7 @@ def snapshot(account) -> list:
         (StepResult, "run__workflow__account"),
         (WebhookDelivery, "subscription__authentication__account"),
         (WebhookSubscription, "authentication__account"),
+        (Suppression, "account"),
     ]:
         rows.append(list(model.objects.filter(**{path: account}).order_by("pk").values()))
     auths = account.bigcommerce_authentications.order_by("pk").values()

@@ -21,6 +21,7 @@ OBJECT_ROUTES = [
     ("workflows:run", "workflows.WorkflowRun"),
     ("workflows:", "workflows.Workflow"),
     ("authentications:", "integrations.BigCommerceAuthentication"),
+    ("sending:suppression", "workflows.Suppression"),
 ]
 # UI routes of the BigCommerce apps a member without the Integration Manager permission may use:
 # reading, and the wizard's first two steps (the second refuses BigCommerce itself).
@@ -32,6 +33,8 @@ MEMBER_UI_ROUTES = {
     "workflows:new-name",
     "workflows:new-initiator",
     "authentications:list",
+    "sending:suppressions",
+    "sending:suppression-export",
 }
 SAFE_METHODS = {"get", "head", "options"}
 

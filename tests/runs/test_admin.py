@@ -48,6 +48,7 @@ def inline_data(wf, config):
         "authentication": wf.authentication_id,
         "send_once_scope": "",
         "send_once_days": 30,
+        "consent": "required",
         "steps-TOTAL_FORMS": "1",
         "steps-INITIAL_FORMS": "0",
         "steps-MIN_NUM_FORMS": "0",

@@ -9,9 +9,17 @@ from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import Form
 from workflows import services
-from workflows.models import SendOnceScope, Workflow
+from workflows.models import Consent, SendOnceScope, Workflow
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
+CONSENT_RISK = (
+    "Required: customer emails go only to customers whose BigCommerce record says they accept "
+    "them (accepts marketing / review and abandoned-cart emails; a guest's order opt-in). "
+    "Turning it off emails customers who never agreed: that breaks anti-spam laws in many "
+    "countries (GDPR, CAN-SPAM, CASL), draws spam complaints and can get your sending domain "
+    "blocked. Turn it off only for emails customers expect whatever they chose, such as a "
+    "receipt."
+)
 EVENT_CHOICES = [(key, event.name) for key, event in EVENTS.items()]
 
 
@@ -82,6 +90,13 @@ class WorkflowSettingsForm(Form):
     send_once_days = forms.IntegerField(
         label="Send-once window (days)", min_value=1, max_value=3650
     )
+    consent = forms.ChoiceField(
+        label="Customer consent",
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        help_text=CONSENT_RISK,
+        required=False,  # left out: unchanged (turning it off is always an explicit choice)
+    )
 
     def __init__(self, *args, workflow, **kwargs):
         kwargs.setdefault(
@@ -92,12 +107,16 @@ class WorkflowSettingsForm(Form):
                 "authentication": workflow.authentication_id,
                 "send_once_scope": workflow.send_once_scope,
                 "send_once_days": workflow.send_once_days,
+                "consent": workflow.consent,
             },
         )
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["authentication"].queryset = _authentications(workflow.account_id)
         self.workflow = workflow
         self.steps: list[dict] | None = None
+
+    def clean_consent(self):
+        return self.cleaned_data.get("consent") or self.workflow.consent
 
     def clean_event(self):
         event = self.cleaned_data["event"]

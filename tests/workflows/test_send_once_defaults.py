@@ -5,7 +5,7 @@ import pytest
 from integrations.subscriptions import subscription_for
 from tests.pipeline.conftest import delivery_body
 from tests.pipeline.test_workflow_api import body
-from tests.workflows.test_sending_gate import SURVEY
+from tests.workflows.fixtures import SURVEY
 from workflows import services
 from workflows.models import Step, Workflow, WorkflowRun
 

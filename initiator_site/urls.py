@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("integrations.ui.urls")),
     path("", include("accounts.ui.urls")),
     path("admin/", admin.site.urls),
+    path("anymail/", include("workflows.sending.webhook_urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -14,8 +14,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Reachable without logging in: the login page, logout, the health check, the webhook
 # receiver (which authenticates every call with its subscription's secret) and the unsubscribe
-# page (a signed token names the one address it suppresses).
-PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe"}
+# page (a signed token names the one address it suppresses), and the email providers' tracking
+# webhooks (anymail checks their basic auth and signatures).
+PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe"} | {
+    f"{esp}_tracking_webhook" for esp in ("amazon_ses", "mailgun", "postmark", "sendgrid")
+}
 # UI routes whose `pk` names an object, by route-name prefix (the first match wins).
 OBJECT_ROUTES = [
     ("workflows:run", "workflows.WorkflowRun"),

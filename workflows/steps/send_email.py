@@ -175,9 +175,9 @@ def with_unsubscribe_link(body: str, url: str | None, *, html_body: bool) -> str
 def message_id_of(message: EmailMessage) -> str:
     """The provider's id of a sent message (anymail reports it), else our Message-ID header."""
     status = getattr(message, "anymail_status", None)
-    provider_id = getattr(status, "message_id", None)
-    if isinstance(provider_id, str) and provider_id:
-        return provider_id
+    provider_id = getattr(status, "message_id", None)  # a set when recipients' ids differ
+    if provider_id is not None and provider_id != "" and not isinstance(provider_id, set):
+        return str(provider_id)
     return str(message.extra_headers.get("Message-ID", ""))
 
 

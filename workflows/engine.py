@@ -49,6 +49,7 @@ def context_for(run: WorkflowRun, now=None) -> StepContext:
         is_test=run.is_test,
         test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
         now=now or timezone.now(),
+        store_timezone=run.workflow.authentication.timezone,
     )
 
 
@@ -140,13 +141,10 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
     verdict = None
     if kind.sends_customer_email:
         verdict, ctx = ask_gate(run, kind, step, ctx)
-        if verdict is not None and verdict.refusal is not None and not run.is_test:
-            refusal = verdict.refusal
-            outcome = StepOutcome(
-                StepStatus.SKIPPED, f"Not sent: {refusal.detail}.", skip_reason=refusal.reason
-            )
-            record(result, outcome)
-            return outcome
+        held = held_back(verdict) if verdict is not None and not run.is_test else None
+        if held is not None:
+            record(result, held)
+            return held
     outcome = attempt(kind, step, ctx)
     if verdict is not None and run.is_test:
         outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
@@ -154,6 +152,20 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
     if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
         gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
     return outcome
+
+
+def held_back(verdict: gate.Verdict) -> StepOutcome | None:
+    """A real run's step outcome when the gate holds its email back: skipped by the first
+    refusal, or waiting for the send window; None to send."""
+    refusal = verdict.refusal
+    if refusal is not None:
+        return StepOutcome(
+            StepStatus.SKIPPED, f"Not sent: {refusal.detail}.", skip_reason=refusal.reason
+        )
+    if verdict.wait_until is not None:
+        detail = verdict.wait_detail[:1].upper() + verdict.wait_detail[1:] + "."
+        return StepOutcome(StepStatus.WAITING, detail, resume_at=verdict.wait_until)
+    return None
 
 
 def ask_gate(run: WorkflowRun, kind, step: Step, ctx: StepContext):
@@ -181,6 +193,12 @@ def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepO
     if result.status == StepStatus.WAITING:
         if result.resume_at is not None and result.resume_at > ctx.now:
             return StepOutcome(StepStatus.WAITING, result.detail, resume_at=result.resume_at)
+        if has_side_effect:
+            # An email that waited for the send window: the gate and the send come now, and
+            # the row is `running` again first, so a worker dying here never sends it twice.
+            result.status, result.resume_at = StepStatus.RUNNING, None
+            result.save(update_fields=["status", "resume_at"])
+            return None
         outcome = StepOutcome(StepStatus.SUCCEEDED, f"Waited until {ctx.now:%Y-%m-%d %H:%M} UTC.")
         record(result, outcome)
         return outcome

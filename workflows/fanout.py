@@ -18,7 +18,7 @@ from initiator_site.db import fast_insert
 from integrations import deliveries
 from integrations.deliveries import lease
 from integrations.models import WebhookDelivery
-from workflows import broker, engine
+from workflows import broker, engine, runs
 from workflows.models import (
     SEND_ONCE_DEFAULTS,
     RunStatus,
@@ -36,7 +36,10 @@ def listening_workflows(delivery: WebhookDelivery) -> list[Workflow]:
     return list(
         Workflow.objects.filter(
             authentication_id=sub.authentication_id, event=sub.event, status=WorkflowStatus.ACTIVE
-        ).order_by("pk")
+        )
+        .select_related("authentication")  # its store time zone, for delays and windows
+        .defer(*(f"authentication__{name}" for name in runs.SECRET_FIELDS))
+        .order_by("pk")
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from integrations.events import EventKey
@@ -98,6 +98,24 @@ class Workflow(models.Model):
         help_text="Whether customer emails go only to customers whose BigCommerce record says "
         "they accept them (docs/architecture.md, 'Customer-safe sending').",
     )
+    send_window_weekdays = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[0-6]*$", "Weekdays are digits 0 (Monday) to 6 (Sunday).")],
+        help_text="The store-time weekdays customer emails may go out, 0 = Monday … 6 = Sunday "
+        "(empty: any time). An email due outside the window waits for it.",
+    )
+    send_window_start_hour = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MaxValueValidator(23)],
+        help_text="The send window opens at this hour, store time.",
+    )
+    send_window_end_hour = models.PositiveSmallIntegerField(
+        default=17,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="…and closes at this hour, store time (24: midnight).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -108,6 +126,12 @@ class Workflow(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["authentication", "event", "status"], name="workflow_fanout_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(send_window_start_hour__lt=models.F("send_window_end_hour")),
+                name="send_window_opens_before_it_closes",
+            )
         ]
 
     def __str__(self) -> str:

@@ -185,3 +185,13 @@ def run_test_event(workflow: Workflow, user) -> WorkflowRun:
     engine.execute(run.pk)
     run.refresh_from_db()
     return run
+
+
+def windowed_authentication_ids() -> list[int]:
+    """The authentications of active workflows with a send window (they need the zone)."""
+    return list(
+        Workflow.objects.filter(status=WorkflowStatus.ACTIVE)
+        .exclude(send_window_weekdays="")
+        .values_list("authentication_id", flat=True)
+        .distinct()
+    )

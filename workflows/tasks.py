@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from integrations import deliveries, subscriptions
-from workflows import broker, engine, fanout, runs
+from integrations import authentications, deliveries, subscriptions
+from workflows import broker, engine, fanout, runs, services
 
 logger = logging.getLogger(__name__)
 
@@ -40,5 +40,8 @@ def sweep() -> dict[str, int]:
 
 
 def check_subscriptions() -> dict[str, int]:
-    """Periodic: repair BigCommerce hooks and record when each was last seen healthy."""
-    return subscriptions.check_all()
+    """Periodic: repair BigCommerce hooks and record when each was last seen healthy; read
+    stores' time zones again once a day (sending windows)."""
+    counts = subscriptions.check_all()
+    counts["timezones"] = authentications.refresh_timezones(services.windowed_authentication_ids())
+    return counts

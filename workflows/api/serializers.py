@@ -53,10 +53,41 @@ class SendOnceSerializer(serializers.Serializer):
         return {"scope": workflow.send_once_scope or None, "days": workflow.send_once_days}
 
 
+class SendWindowSerializer(serializers.Serializer):
+    """When customer emails may go out, in the store's time zone: weekdays (0 = Monday) and
+    hours [start_hour, end_hour). No weekdays: any time. An email due outside it waits."""
+
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
+    )
+    start_hour = serializers.IntegerField(
+        source="send_window_start_hour", min_value=0, max_value=23, required=False
+    )
+    end_hour = serializers.IntegerField(
+        source="send_window_end_hour", min_value=1, max_value=24, required=False
+    )
+
+    def to_representation(self, workflow):
+        return {
+            "weekdays": [int(day) for day in workflow.send_window_weekdays],
+            "start_hour": workflow.send_window_start_hour,
+            "end_hour": workflow.send_window_end_hour,
+        }
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "weekdays" in values:
+            values["send_window_weekdays"] = "".join(
+                str(day) for day in sorted(set(values.pop("weekdays")))
+            )
+        return values
+
+
 class WorkflowSerializer(serializers.ModelSerializer):
     initiator = WorkflowInitiatorSerializer(source="*")
     steps = StepSerializer(many=True, required=False)
     send_once = SendOnceSerializer(source="*", required=False)
+    send_window = SendWindowSerializer(source="*", required=False)
     subscription = serializers.SerializerMethodField()
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -70,6 +101,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "steps",
             "send_once",
             "consent",
+            "send_window",
             "subscription",
             "created_by",
             "created_at",
@@ -87,6 +119,14 @@ class WorkflowSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if "send_once_scope" in attrs and attrs["send_once_scope"] is None:
             attrs["send_once_scope"] = ""
+        start = attrs.get(
+            "send_window_start_hour", getattr(self.instance, "send_window_start_hour", 9)
+        )
+        end = attrs.get("send_window_end_hour", getattr(self.instance, "send_window_end_hour", 17))
+        if start >= end:
+            raise serializers.ValidationError(
+                {"send_window": ["start_hour must be before end_hour."]}
+            )
         event = attrs.get("event") or getattr(self.instance, "event", None)
         steps = attrs.get("steps")
         try:

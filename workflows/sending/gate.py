@@ -11,6 +11,9 @@ in this order:
    ``frequency_cap``;
 4. **send once** is applied earlier, when the run is created (``fanout.skip_repeat``: it holds
    the whole run back, and serialises two deliveries of one order);
+5. the workflow's **send window** (weekdays and hours, store time): outside it the email is
+   not refused but waits (the step and the run ``waiting`` until the window opens; the rules
+   are applied again then).
 
 A test run bypasses none of this silently: its email goes to the tester, and the step log says
 which rules would have held a real one back. docs/architecture.md, "Customer-safe sending".
@@ -26,7 +29,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Account
 from workflows.models import Consent
-from workflows.sending import unsubscribe
+from workflows.sending import unsubscribe, window
 from workflows.sending.addresses import normalise
 from workflows.sending.consent import consent
 from workflows.sending.models import SentEmail, Suppression
@@ -54,6 +57,8 @@ class Verdict:
     recipients: tuple[str, ...]  # the customer addresses, normalised
     refusals: tuple[Refusal, ...] = ()  # every rule that holds it back, in the gate's order
     unsubscribe_url: str | None = None
+    wait_until: datetime | None = None  # outside the send window: when it opens
+    wait_detail: str = ""
 
     @property
     def refusal(self) -> Refusal | None:
@@ -61,10 +66,13 @@ class Verdict:
 
     def test_note(self) -> str:
         """For a test run's step log: what a real run would have met."""
-        if not self.refusals:
-            return "It would pass every sending rule."
-        held = "; ".join(refusal.detail for refusal in self.refusals)
-        return f"A real event would have been skipped: {held}."
+        notes = []
+        if self.refusals:
+            held = "; ".join(refusal.detail for refusal in self.refusals)
+            notes.append(f"A real event would have been skipped: {held}.")
+        if self.wait_until is not None:
+            notes.append(f"A real event would have waited: {self.wait_detail}.")
+        return " ".join(notes) or "It would pass every sending rule."
 
 
 def read_facts(account: Account, recipients: list[str], now: datetime) -> Facts:
@@ -146,10 +154,20 @@ def check(run, recipients: list[str], now: datetime, *, tester: str | None = Non
         facts=facts,
     )
     link_for = tester or (addresses[0] if addresses else None)
+    wait_until, wait_detail = None, ""
+    send_window = window.SendWindow.of(workflow)
+    if send_window is not None:
+        zone = window.store_zone(workflow.authentication.timezone)
+        opens = send_window.next_opening(now, zone)
+        if opens > now:
+            wait_until = opens
+            wait_detail = f"waiting for the send window: {window.described(opens, zone)}"
     return Verdict(
         recipients=tuple(addresses),
         refusals=tuple(refusals),
         unsubscribe_url=unsubscribe.url_for(account.pk, link_for) if link_for else None,
+        wait_until=wait_until,
+        wait_detail=wait_detail,
     )
 
 

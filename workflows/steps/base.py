@@ -36,6 +36,7 @@ class StepContext:
     now: datetime = field(default_factory=timezone.now)
     # A customer email's unsubscribe link (given by the sending gate, see workflows/sending).
     unsubscribe_url: str | None = None
+    store_timezone: str = ""  # IANA name; "" when unknown (times are then UTC)
 
 
 @dataclass(frozen=True)

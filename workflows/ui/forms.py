@@ -10,6 +10,7 @@ from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import Form
 from workflows import services
 from workflows.models import Consent, SendOnceScope, Workflow
+from workflows.sending.window import WEEKDAY_NAMES
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
 CONSENT_RISK = (
@@ -98,6 +99,21 @@ class WorkflowSettingsForm(Form):
         required=False,  # left out: unchanged (turning it off is always an explicit choice)
     )
 
+    send_window_weekdays = forms.MultipleChoiceField(
+        label="Send window: weekdays",
+        choices=[(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Customer emails go out only on these days, in the store's time zone; one "
+        "due outside the window waits for it. None ticked: any time.",
+    )
+    send_window_start_hour = forms.IntegerField(
+        label="Window opens at (hour, store time)", min_value=0, max_value=23, required=False
+    )
+    send_window_end_hour = forms.IntegerField(
+        label="Window closes at (hour, store time)", min_value=1, max_value=24, required=False
+    )
+
     def __init__(self, *args, workflow, **kwargs):
         kwargs.setdefault(
             "initial",
@@ -108,12 +124,30 @@ class WorkflowSettingsForm(Form):
                 "send_once_scope": workflow.send_once_scope,
                 "send_once_days": workflow.send_once_days,
                 "consent": workflow.consent,
+                "send_window_weekdays": list(workflow.send_window_weekdays),
+                "send_window_start_hour": workflow.send_window_start_hour,
+                "send_window_end_hour": workflow.send_window_end_hour,
             },
         )
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["authentication"].queryset = _authentications(workflow.account_id)
         self.workflow = workflow
         self.steps: list[dict] | None = None
+
+    def clean_send_window_weekdays(self):
+        return "".join(sorted(self.cleaned_data.get("send_window_weekdays") or []))
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("send_window_start_hour")
+        end = cleaned.get("send_window_end_hour")
+        cleaned["send_window_start_hour"] = (
+            self.workflow.send_window_start_hour if start is None else start
+        )
+        cleaned["send_window_end_hour"] = self.workflow.send_window_end_hour if end is None else end
+        if cleaned["send_window_start_hour"] >= cleaned["send_window_end_hour"]:
+            self.add_error("send_window_end_hour", "The window must close after it opens.")
+        return cleaned
 
     def clean_consent(self):
         return self.cleaned_data.get("consent") or self.workflow.consent

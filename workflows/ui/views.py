@@ -17,7 +17,12 @@ from workflows import services
 from workflows.models import Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
-from workflows.ui.presenters import merge_code_groups, step_summary, subscription_view
+from workflows.ui.presenters import (
+    merge_code_groups,
+    send_window_text,
+    step_summary,
+    subscription_view,
+)
 
 WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
 LIST_PAGE_SIZE = 50
@@ -60,6 +65,7 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
         "step_form": step_form,
         "editing": editing,
         "merge_groups": merge_code_groups(event),
+        "send_window": send_window_text(workflow),
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }

@@ -64,6 +64,10 @@ class WorkflowAdmin(AccountScopedAdmin):
             "send_once_scope",
             "send_once_days",
             "consent",
+            "send_window_weekdays",
+            "send_window_start_hour",
+            "send_window_end_hour",
+            "stop_on_order_statuses",
             "status",
             "merge_code_reference",
         ]

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from django.utils import timezone
 
-from workflows import runs
+from workflows import freshness, runs
 from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
 from workflows.sending import gate
 from workflows.steps.base import StepContext, StepOutcome
@@ -104,6 +104,8 @@ def execute(run_id: int) -> str:
     ctx = context_for(run)
     while run.next_position < len(steps):
         outcome = run_step(run, steps[run.next_position], run.next_position, ctx)
+        if ctx.merge_data is not run.merge_data:  # fetched again after a wait
+            ctx = replace(ctx, merge_data=run.merge_data)
         if outcome.status == StepStatus.SUCCEEDED:
             run.next_position += 1
             run.save(update_fields=["next_position"])
@@ -135,7 +137,13 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
         run=run, position=position, defaults={"type": step.type, "status": StepStatus.RUNNING}
     )
     if not created:
+        waited = result.status == StepStatus.WAITING
         previous = resume(result, kind.has_side_effect, ctx)
+        if waited and (previous is None or previous.status == StepStatus.SUCCEEDED):
+            stop = after_wait(run, result)
+            if stop is not None:
+                return stop
+            ctx = replace(ctx, merge_data=run.merge_data)
         if previous is not None:
             return previous
     verdict = None
@@ -151,6 +159,26 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
     record(result, outcome)
     if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
         gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
+    return outcome
+
+
+def after_wait(run: WorkflowRun, result: StepResult) -> StepOutcome | None:
+    """A run resumes: its data is fetched again, once (`workflows/freshness.py`). The outcome
+    that ends it there (recorded on the step that waited), or None to go on."""
+    try:
+        reason = freshness.refresh(run)
+    except freshness.RefreshFailed as exc:
+        if exc.transient:
+            again = timezone.now() + freshness.TRY_AGAIN_AFTER
+            detail = f"{exc}; trying again at {again:%Y-%m-%d %H:%M} UTC."
+            outcome = StepOutcome(StepStatus.WAITING, detail[:1000], resume_at=again)
+        else:
+            outcome = StepOutcome(StepStatus.FAILED, str(exc)[:1000])
+    else:
+        if reason is None:
+            return None
+        outcome = StepOutcome(StepStatus.STOPPED, f"Stopped after the wait: {reason}.")
+    record(result, outcome)
     return outcome
 
 

@@ -116,6 +116,16 @@ class Workflow(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text="…and closes at this hour, store time (24: midnight).",
     )
+    stop_on_order_statuses = models.CharField(
+        max_length=100,
+        blank=True,
+        default="4,5,6",
+        validators=[
+            RegexValidator(r"^(\d{1,3}(,\d{1,3})*)?$", "Comma-separated order status ids.")
+        ],
+        help_text="BigCommerce order status ids (4 Refunded, 5 Cancelled, 6 Declined, …) that "
+        "stop a run when the order has one after a wait (its data is fetched again then).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

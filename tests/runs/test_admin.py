@@ -49,6 +49,8 @@ def inline_data(wf, config):
         "send_once_scope": "",
         "send_once_days": 30,
         "consent": "required",
+        "send_window_start_hour": 9,
+        "send_window_end_hour": 17,
         "steps-TOTAL_FORMS": "1",
         "steps-INITIAL_FORMS": "0",
         "steps-MIN_NUM_FORMS": "0",

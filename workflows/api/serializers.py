@@ -83,11 +83,28 @@ class SendWindowSerializer(serializers.Serializer):
         return values
 
 
+class StatusIdsField(serializers.ListField):
+    """``[4, 5, 6]`` ⇄ the model's "4,5,6"."""
+
+    child = serializers.IntegerField(min_value=0, max_value=999)
+
+    def to_representation(self, value):
+        return [int(part) for part in value.split(",") if part.isdigit()]
+
+    def to_internal_value(self, data):
+        return ",".join(str(status) for status in sorted(set(super().to_internal_value(data))))
+
+
 class WorkflowSerializer(serializers.ModelSerializer):
     initiator = WorkflowInitiatorSerializer(source="*")
     steps = StepSerializer(many=True, required=False)
     send_once = SendOnceSerializer(source="*", required=False)
     send_window = SendWindowSerializer(source="*", required=False)
+    stop_on_order_statuses = StatusIdsField(
+        required=False,
+        max_length=30,
+        help_text="Order status ids that stop a run when, after a wait, the order has one.",
+    )
     subscription = serializers.SerializerMethodField()
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -102,6 +119,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "send_once",
             "consent",
             "send_window",
+            "stop_on_order_statuses",
             "subscription",
             "created_by",
             "created_at",

@@ -13,6 +13,16 @@ from workflows.models import Consent, SendOnceScope, Workflow
 from workflows.sending.window import WEEKDAY_NAMES
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
+# BigCommerce's order statuses (GET /v2/order_statuses), for "stop after a wait".
+ORDER_STATUSES = [
+    (4, "Refunded"),
+    (14, "Partially Refunded"),
+    (5, "Cancelled"),
+    (6, "Declined"),
+    (13, "Disputed"),
+    (12, "Manual Verification Required"),
+    (0, "Incomplete"),
+]
 CONSENT_RISK = (
     "Required: customer emails go only to customers whose BigCommerce record says they accept "
     "them (accepts marketing / review and abandoned-cart emails; a guest's order opt-in). "
@@ -114,6 +124,15 @@ class WorkflowSettingsForm(Form):
         label="Window closes at (hour, store time)", min_value=1, max_value=24, required=False
     )
 
+    stop_on_order_statuses = forms.MultipleChoiceField(
+        label="After a wait, stop when the order is",
+        choices=[(str(status), name) for status, name in ORDER_STATUSES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="When a run resumes, the order is fetched again; with one of these statuses "
+        "the run stops (a cart that is gone always stops an abandoned-cart run).",
+    )
+
     def __init__(self, *args, workflow, **kwargs):
         kwargs.setdefault(
             "initial",
@@ -127,12 +146,19 @@ class WorkflowSettingsForm(Form):
                 "send_window_weekdays": list(workflow.send_window_weekdays),
                 "send_window_start_hour": workflow.send_window_start_hour,
                 "send_window_end_hour": workflow.send_window_end_hour,
+                "stop_on_order_statuses": workflow.stop_on_order_statuses.split(","),
             },
         )
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["authentication"].queryset = _authentications(workflow.account_id)
         self.workflow = workflow
         self.steps: list[dict] | None = None
+
+    def clean_stop_on_order_statuses(self):
+        if f"{self.prefix}-stop_on_order_statuses-sent" not in self.data:
+            return self.workflow.stop_on_order_statuses  # left out: unchanged
+        chosen = self.cleaned_data.get("stop_on_order_statuses") or []
+        return ",".join(sorted(chosen, key=int))
 
     def clean_send_window_weekdays(self):
         return "".join(sorted(self.cleaned_data.get("send_window_weekdays") or []))

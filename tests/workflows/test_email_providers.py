@@ -247,3 +247,22 @@ def test_over_smtp_the_unsubscribe_headers_arrive_raw(smtp_server, survey, fire,
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     sent = SentEmail.objects.get()
     assert sent.message_id == message["Message-ID"]  # our own id, for SMTP-based tracking
+
+
+def test_the_run_page_and_the_api_show_what_the_provider_reported(
+    client, api_client, manager, sent
+):
+    delivery = {
+        "RecordType": "Delivery",
+        "MessageID": sent.message_id,
+        "Recipient": CUSTOMER,
+        "DeliveredAt": "2026-03-02T10:00:00Z",
+    }
+    postmark(client, delivery)
+    client.force_login(manager)
+    page = client.get(reverse("workflows:run", args=[sent.run_id])).content.decode()
+    assert "Customer emails" in page and "2026-03-02 10:00" in page
+    api_client.force_authenticate(manager)
+    (email_row,) = api_client.get(f"/api/v1/runs/{sent.run_id}/").json()["emails"]
+    assert email_row["step"] == 0 and email_row["last_event"] == "delivered"
+    assert email_row["delivered_at"].startswith("2026-03-02T10:00:00")

@@ -11,7 +11,14 @@ from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
 from workflows import services
-from workflows.models import Initiator, SendOnceScope, StepResult, Workflow, WorkflowRun
+from workflows.models import (
+    Initiator,
+    SendOnceScope,
+    SentEmail,
+    StepResult,
+    Workflow,
+    WorkflowRun,
+)
 from workflows.steps.registry import validate_steps
 
 
@@ -163,8 +170,31 @@ class StepResultSerializer(serializers.ModelSerializer):
         fields = ["position", "type", "status", "detail", "started_at", "finished_at"]
 
 
+class SentEmailSerializer(serializers.ModelSerializer):
+    """A customer email of the run, with what the email provider reported about it."""
+
+    step = serializers.SerializerMethodField()
+
+    def get_step(self, sent) -> int | None:
+        return sent.step_result.position if sent.step_result_id else None
+
+    class Meta:
+        model = SentEmail
+        fields = [
+            "step",
+            "recipient",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "clicked_at",
+            "last_event",
+        ]
+        read_only_fields = fields
+
+
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
+    emails = SentEmailSerializer(source="sent_emails", many=True, read_only=True)
     merge_data = serializers.SerializerMethodField()
 
     def get_merge_data(self, run) -> dict:
@@ -180,6 +210,7 @@ class RunSerializer(serializers.ModelSerializer):
             "is_test",
             "merge_data",
             "steps",
+            "emails",
             "error",
             "created_at",
             "started_at",

@@ -8,12 +8,20 @@ from __future__ import annotations
 import time
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 
 
 def client_address(request) -> str:
-    """The peer's address. Behind a proxy, configure it to set REMOTE_ADDR (X-Forwarded-For is
-    not trusted here: any client can send one)."""
+    """The client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the entry
+    of X-Forwarded-For that the outermost of them added (entries further left are whatever the
+    client sent, so never trusted)."""
+    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops > 0 and forwarded:
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if len(entries) >= hops:
+            return entries[-hops]
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -146,6 +146,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # --- Cache (the unsubscribe page's rate limit) ----------------------------------------------
 # Local memory per process by default; a shared one (redis://…) makes limits hold across them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How many proxies in front append to X-Forwarded-For (0: none; clients are REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

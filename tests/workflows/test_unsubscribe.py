@@ -143,3 +143,13 @@ def test_a_customer_email_cannot_be_activated_without_a_public_address(
     assert "Not activated: This workflow emails customers" in page
     workflow.refresh_from_db()
     assert workflow.status == "draft"
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(client, link, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(30):
+        client.get(path_of(link), HTTP_X_FORWARDED_FOR="198.51.100.7")
+    # A forged entry to the left doesn't buy another bucket; another client still gets in
+    refused = client.get(path_of(link), HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    assert refused.status_code == 429
+    assert client.get(path_of(link), HTTP_X_FORWARDED_FOR="198.51.100.8").status_code == 200

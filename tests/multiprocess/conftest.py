@@ -62,6 +62,9 @@ def standin_workflow(db, account, manager):
     from integrations.subscriptions import subscription_for
     from workflows.models import Step, Workflow
 
+    # One email per delivery is counted: no frequency cap (the stand-in has seven customers).
+    account.frequency_cap_emails = 0
+    account.save(update_fields=["frequency_cap_emails"])
     auth = BigCommerceAuthentication.objects.create(
         account=account,
         name="Stand-in",

@@ -189,11 +189,18 @@ def standin_auth(db, account, manager, store_token):
 
 @pytest.fixture
 def make_active_workflow(standin_auth, account, manager):
-    """make_active_workflow(name, steps=[EMAIL_STEP]) -> (workflow, subscription), no hook call."""
+    """make_active_workflow(name, steps=[EMAIL_STEP]) -> (workflow, subscription), no hook call.
+
+    These tests count deliveries, runs and emails: the customer-safe sending rules that would
+    hold repeats back (the stand-in has seven customers) are off unless a test sets them."""
     from integrations.subscriptions import subscription_for
     from workflows import services
 
+    account.frequency_cap_emails = 0
+    account.save(update_fields=["frequency_cap_emails"])
+
     def make(name="Survey", steps=None, event="shipment_created", **fields):
+        fields.setdefault("send_once_scope", "")
         wf = services.create_workflow(
             account=account,
             created_by=manager,

@@ -17,6 +17,10 @@ in this order:
 
 A test run bypasses none of this silently: its email goes to the tester, and the step log says
 which rules would have held a real one back. docs/architecture.md, "Customer-safe sending".
+
+One email to several customer addresses is held back when any of them is refused, and its
+unsubscribe link names the first. The cap counts emails already recorded: two runs for one
+recipient executing at the same instant can both pass it (it is a courtesy limit, not a lock).
 """
 
 from __future__ import annotations

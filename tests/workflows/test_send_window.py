@@ -293,3 +293,28 @@ def test_resumed_window_row_is_running_before_the_send(
     monkeypatch.setattr(engine, "attempt", spy)
     tasks.sweep()
     assert seen == ["running"]
+
+
+def test_the_delay_form_adds_then_until(client, manager, windowed):
+    client.force_login(manager)
+    url = f"/workflows/{windowed.pk}/steps/add/delay/"
+    form = client.get(url).content.decode()
+    assert "Then until the next" in form and "at (HH:MM, store time)" in form
+    data = {
+        "step-amount": "3",
+        "step-unit": "days",
+        "step-then_weekdays": ["0", "1", "2", "3", "4"],
+        "step-then_time": "10:00",
+    }
+    client.post(url, data)
+    step = Step.objects.get(workflow=windowed, type="delay")
+    assert step.config == {
+        "amount": 3,
+        "unit": "days",
+        "then_weekdays": "01234",
+        "then_time": "10:00",
+    }
+    page = client.get(f"/workflows/{windowed.pk}/").content.decode()
+    assert "Wait 3 days, then until the next Mon–Fri at 10:00 (store time)" in page
+    refused = client.post(url, {**data, "step-then_time": "10h"})
+    assert "A time of day as HH:MM" in refused.content.decode()

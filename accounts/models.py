@@ -1,6 +1,7 @@
 """Accounts (teams) and their users; the Integration Manager permission lives here."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 INTEGRATION_MANAGER_CODENAME = "integration_manager"
@@ -16,6 +17,17 @@ class Account(models.Model):
     """A team: every workflow, authentication and run belongs to exactly one account."""
 
     name = models.CharField(max_length=150, unique=True, help_text="The team's display name.")
+    frequency_cap_emails = models.PositiveIntegerField(
+        default=1,
+        validators=[MaxValueValidator(1000)],
+        help_text="At most this many customer emails per recipient within the hours below, "
+        "across all workflows (0: no cap).",
+    )
+    frequency_cap_hours = models.PositiveIntegerField(
+        default=16,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
+        help_text="The frequency cap's window, in hours.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 
+from initiator_site.email_url import email_settings
 from initiator_site.secrets import ensure_dev_secrets, require
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs work offline
     "django_filters",
     "django_q",
+    "anymail",
     "accounts",
     "integrations",
     "workflows",
@@ -138,9 +140,16 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# SMTP, the console or an email provider through django-anymail (initiator_site/email_url.py).
+vars().update(email_settings(env.str("EMAIL_URL", default="consolemail://"), env))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflows@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+
+# --- Cache (the unsubscribe page's rate limit) ----------------------------------------------
+# Local memory per process by default; a shared one (redis://…) makes limits hold across them.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How many proxies in front append to X-Forwarded-For (0: none; clients are REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

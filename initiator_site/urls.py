@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from initiator_site import views
+from workflows.ui.unsubscribe import unsubscribe_page
 
 api_v1 = [
     path("", include("integrations.api.urls")),
@@ -14,12 +15,15 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("u/<str:token>/", unsubscribe_page, name="unsubscribe"),
     path("", include("accounts.urls")),
     path("", include("integrations.urls")),
     path("", include("workflows.ui.urls")),
+    path("", include("workflows.ui.sending_urls")),
     path("", include("integrations.ui.urls")),
     path("", include("accounts.ui.urls")),
     path("admin/", admin.site.urls),
+    path("anymail/", include("workflows.sending.webhook_urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]
 

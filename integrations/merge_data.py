@@ -351,6 +351,25 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def resources_in(merge_data: dict[str, JSONValue]) -> Resources:
+    """The parts of the resources that stored merge data holds (enough for ``subject_keys``)."""
+    parts: dict[str, dict] = {"Cart": {}, "Order": {}, "Customer": {}}
+    for code, value in merge_data.items():
+        _prefix, resource_name, *path = code.split(MERGE_CODE_SEPARATOR)
+        if resource_name not in parts or not path or value is None:
+            continue
+        node = parts[resource_name]
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
+    return Resources(
+        cart=parts["Cart"] or None, order=parts["Order"] or None, customer=parts["Customer"] or None
+    )
+
+
 def _customer_id(resource: dict | None) -> int | None:
     """The resource's ``customer_id`` if it names a registered customer; 0/None = guest."""
     if not isinstance(resource, dict):

@@ -67,6 +67,14 @@ class BigCommerceAuthentication(models.Model):
     store_settings_fetched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the store's settings were last read."
     )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The store's time zone (IANA name, from /v2/store); sending windows use it.",
+    )
+    timezone_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the time zone was last read from BigCommerce."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -71,6 +71,12 @@ SEND_EMAIL = {
     },
 }
 DELAY = {"type": "delay", "config": {"amount": 3, "unit": "days"}}
+CUSTOMER = "jane.smith@example.com"  # the v3 customer of BigCommerce's example
+SURVEY = {  # a customer email: its recipient comes from a merge code
+    "to": "[BigCommerce | Customer | email]",
+    "subject": "How was order [BigCommerce | Order | id]?",
+    "body": "Thanks, [BigCommerce | Customer | first_name].",
+}
 EMAIL_STEP = {  # the stand-in's customers get it: "Order 1001 shipped"
     "type": "send_email",
     "config": {
@@ -347,3 +353,18 @@ def make_ctx(
         test_recipient=test_recipient,
         **extra,
     )
+
+
+def workflow_body(auth, **overrides) -> dict:
+    """A `POST workflows/` body: a draft on `auth`'s shipments with no steps, `overrides` on top."""
+    data = {
+        "name": "Post-shipment survey",
+        "initiator": {
+            "type": "bigcommerce",
+            "event": "shipment_created",
+            "authentication": auth.pk,
+        },
+        "steps": [],
+    }
+    data.update(overrides)
+    return data

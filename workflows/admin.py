@@ -13,7 +13,7 @@ from initiator_site.json_input import BoundedJSONField
 from integrations.events import EVENTS
 from workflows import runs, services
 from workflows.merge_codes import as_tag
-from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.models import SentEmail, Step, StepResult, Suppression, Workflow, WorkflowRun
 from workflows.steps.registry import validate_step
 
 
@@ -67,6 +67,11 @@ class WorkflowAdmin(AccountScopedAdmin):
             "authentication",
             "send_once_scope",
             "send_once_days",
+            "consent",
+            "send_window_weekdays",
+            "send_window_start_hour",
+            "send_window_end_hour",
+            "stop_on_order_statuses",
             "status",
             "merge_code_reference",
         ]
@@ -106,9 +111,14 @@ class WorkflowAdmin(AccountScopedAdmin):
 
     @admin.action(description="Activate selected workflows")
     def activate_selected(self, request, queryset):
+        activated = 0
         for workflow in queryset.select_related("authentication"):
-            services.activate(workflow)
-        self.message_user(request, f"Activated {queryset.count()} workflow(s).", messages.SUCCESS)
+            try:
+                services.activate(workflow)
+                activated += 1
+            except services.CannotActivate as exc:
+                self.message_user(request, f"“{workflow}” not activated: {exc}", messages.ERROR)
+        self.message_user(request, f"Activated {activated} workflow(s).", messages.SUCCESS)
 
     @admin.action(description="Pause selected workflows")
     def pause_selected(self, request, queryset):
@@ -134,8 +144,21 @@ class StepResultInline(AccountScopedInline, admin.TabularInline):
 @admin.register(WorkflowRun)
 class WorkflowRunAdmin(AccountScopedAdmin):
     account_path = "workflow__account"
-    list_display = ("id", "workflow", "status", "is_test", "created_at", "finished_at")
-    list_filter = ("status", "is_test", scoped_related_filter("workflow", "account"))
+    list_display = (
+        "id",
+        "workflow",
+        "status",
+        "skip_reason",
+        "is_test",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = (
+        "status",
+        "skip_reason",
+        "is_test",
+        scoped_related_filter("workflow", "account"),
+    )
     list_select_related = ("workflow",)
     inlines = [StepResultInline]
     readonly_fields = [
@@ -146,6 +169,7 @@ class WorkflowRunAdmin(AccountScopedAdmin):
         "triggered_by",
         "merge_data",
         "subject_key",
+        "skip_reason",
         "error",
         "created_at",
         "started_at",
@@ -171,3 +195,46 @@ class WorkflowRunAdmin(AccountScopedAdmin):
                 self.message_user(request, f"Run #{run.pk}: {exc}", messages.WARNING)
         if retried:
             self.message_user(request, f"Retried {retried} run(s).", messages.SUCCESS)
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(AccountScopedAdmin):
+    list_display = ("email", "reason", "source", "created_at")
+    list_filter = ("reason",)
+    search_fields = ("email",)
+    scoped_related = {"account": "pk"}
+
+    def get_fields(self, request, obj=None):
+        fields = ["email", "reason", "source"]
+        return ["account", *fields] if request.user.is_superuser else fields
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.account_id = request.user.account_id
+        obj.email = obj.email.strip().lower()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(AccountScopedAdmin):
+    list_display = ("recipient", "sent_at", "last_event", "run")
+    list_filter = ("last_event",)
+    search_fields = ("recipient", "message_id")
+    list_select_related = ("run",)
+    readonly_fields = (
+        "recipient",
+        "run",
+        "message_id",
+        "sent_at",
+        "delivered_at",
+        "opened_at",
+        "clicked_at",
+        "last_event",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

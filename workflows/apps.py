@@ -5,4 +5,9 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
 
     def ready(self):
+        from anymail.signals import tracking
+
         from workflows import broker  # noqa: F401  (listens to integrations.signals)
+        from workflows.sending.tracking import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="workflows.sending.tracking")

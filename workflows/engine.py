@@ -4,6 +4,11 @@ Each step's result row is created under a unique (run, position) key *before* it
 A retried or duplicated task finds the row and never repeats an email or HTTP call; a row left
 `running` by a worker that died is reported, not re-sent (retry the run to send again).
 
+Before a step kind that sends customer emails, the engine asks the sending gate
+(`workflows/sending/gate.py`): a refusal makes the step `skipped` with a `SkipReason`, and the
+run `skipped` with it; a test run still sends to the tester, and the step log says what a real
+run would have met. After a customer email is sent, the gate records it (the frequency cap).
+
 A new run's leading steps without side effects (conditions, delays) are evaluated before the
 run is even stored (`run_ahead`): the run and their results are written together, in the same
 transaction that creates it, so a workflow that stops at a condition costs no task of its own.
@@ -11,10 +16,13 @@ transaction that creates it, so a workflow that stops at a condition costs no ta
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils import timezone
 
-from workflows import runs
+from workflows import freshness, runs
 from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
+from workflows.sending import gate
 from workflows.steps.base import StepContext, StepOutcome
 from workflows.steps.registry import get_kind
 
@@ -41,6 +49,7 @@ def context_for(run: WorkflowRun, now=None) -> StepContext:
         is_test=run.is_test,
         test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
         now=now or timezone.now(),
+        store_timezone=run.workflow.authentication.timezone,
     )
 
 
@@ -95,6 +104,8 @@ def execute(run_id: int) -> str:
     ctx = context_for(run)
     while run.next_position < len(steps):
         outcome = run_step(run, steps[run.next_position], run.next_position, ctx)
+        if ctx.merge_data is not run.merge_data:  # fetched again after a wait
+            ctx = replace(ctx, merge_data=run.merge_data)
         if outcome.status == StepStatus.SUCCEEDED:
             run.next_position += 1
             run.save(update_fields=["next_position"])
@@ -104,16 +115,19 @@ def execute(run_id: int) -> str:
             run.resume_at, run.leased_until = outcome.resume_at, None
             run.save(update_fields=["status", "resume_at", "leased_until"])
             return RunStatus.WAITING
-        return finish(run, ENDING[outcome.status], outcome.detail)
+        return finish(run, ENDING[outcome.status], outcome.detail, outcome.skip_reason)
     return finish(run, RunStatus.SUCCEEDED)
 
 
-def finish(run: WorkflowRun, status: str, error: str = "") -> str:
+def finish(run: WorkflowRun, status: str, error: str = "", skip_reason: str = "") -> str:
     run.status = status
     run.error = error if status != RunStatus.SUCCEEDED else ""
+    run.skip_reason = skip_reason if status == RunStatus.SKIPPED else ""
     run.finished_at = timezone.now()
     run.resume_at = run.leased_until = None
-    run.save(update_fields=["status", "error", "finished_at", "resume_at", "leased_until"])
+    run.save(
+        update_fields=["status", "error", "skip_reason", "finished_at", "resume_at", "leased_until"]
+    )
     return status
 
 
@@ -123,12 +137,76 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
         run=run, position=position, defaults={"type": step.type, "status": StepStatus.RUNNING}
     )
     if not created:
+        waited = result.status == StepStatus.WAITING
         previous = resume(result, kind.has_side_effect, ctx)
+        if waited and (previous is None or previous.status == StepStatus.SUCCEEDED):
+            stop = after_wait(run, result)
+            if stop is not None:
+                return stop
+            ctx = replace(ctx, merge_data=run.merge_data)
         if previous is not None:
             return previous
+    verdict = None
+    if kind.sends_customer_email:
+        verdict, ctx = ask_gate(run, kind, step, ctx)
+        held = held_back(verdict) if verdict is not None and not run.is_test else None
+        if held is not None:
+            record(result, held)
+            return held
     outcome = attempt(kind, step, ctx)
+    if verdict is not None and run.is_test:
+        outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
+    record(result, outcome)
+    if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
+        gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
+    return outcome
+
+
+def after_wait(run: WorkflowRun, result: StepResult) -> StepOutcome | None:
+    """A run resumes: its data is fetched again, once (`workflows/freshness.py`). The outcome
+    that ends it there (recorded on the step that waited), or None to go on."""
+    try:
+        reason = freshness.refresh(run)
+    except freshness.RefreshFailed as exc:
+        if exc.transient:
+            again = timezone.now() + freshness.TRY_AGAIN_AFTER
+            detail = f"{exc}; trying again at {again:%Y-%m-%d %H:%M} UTC."
+            outcome = StepOutcome(StepStatus.WAITING, detail[:1000], resume_at=again)
+        else:
+            outcome = StepOutcome(StepStatus.FAILED, str(exc)[:1000])
+    else:
+        if reason is None:
+            return None
+        outcome = StepOutcome(StepStatus.STOPPED, f"Stopped after the wait: {reason}.")
     record(result, outcome)
     return outcome
+
+
+def held_back(verdict: gate.Verdict) -> StepOutcome | None:
+    """A real run's step outcome when the gate holds its email back: skipped by the first
+    refusal, or waiting for the send window; None to send."""
+    refusal = verdict.refusal
+    if refusal is not None:
+        return StepOutcome(
+            StepStatus.SKIPPED, f"Not sent: {refusal.detail}.", skip_reason=refusal.reason
+        )
+    if verdict.wait_until is not None:
+        detail = verdict.wait_detail[:1].upper() + verdict.wait_detail[1:] + "."
+        return StepOutcome(StepStatus.WAITING, detail, resume_at=verdict.wait_until)
+    return None
+
+
+def ask_gate(run: WorkflowRun, kind, step: Step, ctx: StepContext):
+    """The gate's verdict on a customer email, and the context the step then runs with (its
+    unsubscribe link); (None, ctx) when the step emails no customer (a fixed address)."""
+    try:
+        recipients = kind.customer_recipients(step.config, ctx.merge_data)
+    except Exception:  # a broken config fails in the step itself, with its own message
+        return None, ctx
+    if not recipients:
+        return None, ctx
+    verdict = gate.check(run, recipients, ctx.now, tester=ctx.test_recipient)
+    return verdict, replace(ctx, unsubscribe_url=verdict.unsubscribe_url)
 
 
 def attempt(kind, step: Step, ctx: StepContext) -> StepOutcome:
@@ -143,6 +221,12 @@ def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepO
     if result.status == StepStatus.WAITING:
         if result.resume_at is not None and result.resume_at > ctx.now:
             return StepOutcome(StepStatus.WAITING, result.detail, resume_at=result.resume_at)
+        if has_side_effect:
+            # An email that waited for the send window: the gate and the send come now, and
+            # the row is `running` again first, so a worker dying here never sends it twice.
+            result.status, result.resume_at = StepStatus.RUNNING, None
+            result.save(update_fields=["status", "resume_at"])
+            return None
         outcome = StepOutcome(StepStatus.SUCCEEDED, f"Waited until {ctx.now:%Y-%m-%d %H:%M} UTC.")
         record(result, outcome)
         return outcome

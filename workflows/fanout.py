@@ -10,10 +10,8 @@ delivery's new state in one transaction, then started.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,8 +22,9 @@ from integrations import deliveries
 from integrations.deliveries import lease
 from integrations.merge_data import search_keys
 from integrations.models import WebhookDelivery
-from workflows import broker, engine, merge_codes, runs
+from workflows import broker, engine, runs, used_codes
 from workflows.models import (
+    SEND_ONCE_DEFAULTS,
     RunStatus,
     SkipReason,
     Step,
@@ -41,7 +40,10 @@ def listening_workflows(delivery: WebhookDelivery) -> list[Workflow]:
     return list(
         Workflow.objects.filter(
             authentication_id=sub.authentication_id, event=sub.event, status=WorkflowStatus.ACTIVE
-        ).order_by("pk")
+        )
+        .select_related("authentication")  # its store time zone, for delays and windows
+        .defer(*(f"authentication__{name}" for name in runs.SECRET_FIELDS))
+        .order_by("pk")
     )
 
 
@@ -54,7 +56,7 @@ def process(delivery: WebhookDelivery) -> str:
     try:
         # The BigCommerce calls happen once here, however many workflows listen.
         _resources, merge_data, subject_keys = deliveries.fetch(
-            delivery, codes_used(workflows, steps)
+            delivery, used_codes.codes_used(workflows, steps)
         )
     except Exception as exc:  # the policy module decides retry vs fail by error class
         return deliveries.handle_error(delivery, exc)
@@ -64,44 +66,6 @@ def process(delivery: WebhookDelivery) -> str:
         deliveries.mark_processed(delivery)
     start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
     return f"processed: {len(new_runs)} run(s) created"
-
-
-# Per workflow: (its updated_at and step ids, the codes its steps use). Steps are replaced,
-# never edited in place, except in the admin, whose save bumps the workflow's updated_at.
-_CODES_BY_WORKFLOW: dict[int, tuple[tuple, frozenset[str]]] = {}
-MAX_REMEMBERED_WORKFLOWS = 10_000
-
-
-def codes_used(workflows: list[Workflow], steps: dict[int, list[Step]]) -> frozenset[str]:
-    """Every code the workflows' steps read (formats' needs included), for the fetch."""
-    used: set[str] = set()
-    for workflow in workflows:
-        used |= workflow_codes(workflow, steps.get(workflow.pk, []))
-    return frozenset(used)
-
-
-def workflow_codes(workflow: Workflow, steps: list[Step]) -> frozenset[str]:
-    key = (workflow.updated_at, tuple(step.pk for step in steps))
-    remembered = _CODES_BY_WORKFLOW.get(workflow.pk)
-    if remembered is not None and remembered[0] == key:
-        return remembered[1]
-    codes = merge_codes.codes_used(text for step in steps for text in _texts(step.config))
-    if len(_CODES_BY_WORKFLOW) >= MAX_REMEMBERED_WORKFLOWS:
-        _CODES_BY_WORKFLOW.clear()
-    _CODES_BY_WORKFLOW[workflow.pk] = (key, codes)
-    return codes
-
-
-def _texts(value: Any) -> Iterator[str]:
-    """Every text in a step's config (a condition's code, a header's value, a body, ...)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
 
 
 @dataclass
@@ -127,9 +91,10 @@ def plan(
     found_by = search_keys(merge_data)  # the runs list's search columns, in the same INSERT
     planned = []
     for workflow in workflows:
-        subject = ""
-        if workflow.send_once_scope:
-            subject = subject_keys.get(workflow.send_once_scope) or ""
+        # The key is kept even while send-once is off, so that turning it on counts the runs
+        # from before (services.rekey_runs does the same for a scope other than the default).
+        scope = workflow.send_once_scope or SEND_ONCE_DEFAULTS.get(workflow.event, "")
+        subject = subject_keys.get(scope) or "" if scope else ""
         run = WorkflowRun(
             workflow=workflow,
             delivery=delivery,
@@ -161,7 +126,7 @@ def store(planned: list[Planned], delivery: WebhookDelivery) -> list[WorkflowRun
         runs.retry_failed(WorkflowRun.objects.filter(delivery=delivery))
     todo = [p for p in planned if p.run.workflow_id not in existing]
     for p in todo:
-        if p.run.subject_key and skip_repeat(p.run):
+        if p.run.workflow.send_once_scope and p.run.subject_key and skip_repeat(p.run):
             p.ahead = []
     new_runs = [p.run for p in todo]
     fast_insert.insert_many(new_runs)  # each run holds a copy of the merge data: see fast_insert

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from integrations.events import EventKey
 from workflows.states import RunStatus, SkipReason, StepStatus
 
 __all__ = [
+    "Consent",
     "Initiator",
     "Job",
     "JobKind",
     "JobStatus",
     "RunStatus",
     "SendOnceScope",
+    "SentEmail",
     "SkipReason",
     "Step",
     "StepResult",
     "StepStatus",
     "StepType",
+    "Suppression",
+    "SuppressionReason",
     "Workflow",
     "WorkflowRun",
     "WorkflowStatus",
@@ -42,6 +46,20 @@ class SendOnceScope(models.TextChoices):
     ORDER = "order", "Once per order"
     CART = "cart", "Once per cart"
     CUSTOMER = "customer", "Once per customer"
+
+
+# Send-once is on by default: new workflows get their event's scope (split shipments and a
+# cart abandoned twice don't email the same person twice).
+SEND_ONCE_DEFAULTS = {
+    EventKey.SHIPMENT_CREATED: SendOnceScope.ORDER,
+    EventKey.CART_CONVERTED: SendOnceScope.ORDER,
+    EventKey.CART_ABANDONED: SendOnceScope.CART,
+}
+
+
+class Consent(models.TextChoices):
+    REQUIRED = "required", "Required: email only customers who accept these emails"
+    NOT_REQUIRED = "not_required", "Not required: email every customer (risky)"
 
 
 class Workflow(models.Model):
@@ -76,6 +94,41 @@ class Workflow(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="The send-once window, in days.",
     )
+    consent = models.CharField(
+        max_length=16,
+        choices=Consent.choices,
+        default=Consent.REQUIRED,
+        help_text="Whether customer emails go only to customers whose BigCommerce record says "
+        "they accept them (docs/architecture.md, 'Customer-safe sending').",
+    )
+    send_window_weekdays = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[0-6]*$", "Weekdays are digits 0 (Monday) to 6 (Sunday).")],
+        help_text="The store-time weekdays customer emails may go out, 0 = Monday … 6 = Sunday "
+        "(empty: any time). An email due outside the window waits for it.",
+    )
+    send_window_start_hour = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MaxValueValidator(23)],
+        help_text="The send window opens at this hour, store time.",
+    )
+    send_window_end_hour = models.PositiveSmallIntegerField(
+        default=17,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="…and closes at this hour, store time (24: midnight).",
+    )
+    stop_on_order_statuses = models.CharField(
+        max_length=100,
+        blank=True,
+        default="4,5,6",
+        validators=[
+            RegexValidator(r"^(\d{1,3}(,\d{1,3})*)?$", "Comma-separated order status ids.")
+        ],
+        help_text="BigCommerce order status ids (4 Refunded, 5 Cancelled, 6 Declined, …) that "
+        "stop a run when the order has one after a wait (its data is fetched again then).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -86,6 +139,12 @@ class Workflow(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["authentication", "event", "status"], name="workflow_fanout_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(send_window_start_hour__lt=models.F("send_window_end_hour")),
+                name="send_window_opens_before_it_closes",
+            )
         ]
 
     def __str__(self) -> str:
@@ -297,3 +356,7 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+# The customer-safe sending records live beside their rules (workflows/sending/).
+from workflows.sending.models import SentEmail, Suppression, SuppressionReason  # noqa: E402

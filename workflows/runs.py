@@ -13,6 +13,9 @@ from integrations.deliveries import lease
 from workflows import broker
 from workflows.models import RunStatus, StepResult, WorkflowRun
 
+# Never needed to execute a run (they stay encrypted, unread, in the row).
+SECRET_FIELDS = ("client_id", "access_token")
+
 
 def claim(run_id: int) -> WorkflowRun | None:
     """Take a run to execute it: pending, waiting whose time has come, or running whose worker
@@ -31,7 +34,13 @@ def claim(run_id: int) -> WorkflowRun | None:
     )
     if not taken:
         return None
-    return WorkflowRun.objects.select_related("workflow", "triggered_by").get(pk=run_id)
+    return (
+        WorkflowRun.objects.select_related(
+            "workflow__account", "workflow__authentication", "triggered_by"
+        )
+        .defer(*(f"workflow__authentication__{name}" for name in SECRET_FIELDS))
+        .get(pk=run_id)
+    )
 
 
 def due_ids(limit: int = 500) -> list[int]:

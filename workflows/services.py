@@ -7,18 +7,37 @@ event registers its hook, pausing or deleting the last one removes it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from integrations import subscriptions
-from integrations.merge_data import ALL, build_merge_data, search_keys
+from integrations.merge_data import ALL, build_merge_data, resources_in, search_keys, subject_keys
 from integrations.models import WebhookSubscription
 from integrations.sample_data import sample_resources
 from workflows import engine
-from workflows.models import RunStatus, Step, Workflow, WorkflowRun, WorkflowStatus
+from workflows.models import (
+    SEND_ONCE_DEFAULTS,
+    RunStatus,
+    Step,
+    Workflow,
+    WorkflowRun,
+    WorkflowStatus,
+)
 from workflows.steps import validate_steps
-from workflows.steps.registry import StepsValidationError
+from workflows.steps.registry import StepsValidationError, get_kind
+
+NO_UNSUBSCRIBE_ADDRESS = (
+    "This workflow emails customers, and every customer email carries an unsubscribe link, "
+    "which needs this app's public address: set PUBLIC_BASE_URL (its https:// address), then "
+    "activate it. Test events work meanwhile."
+)
+
+
+class CannotActivate(Exception):
+    """The workflow can't start listening yet; the message says what to fix."""
 
 
 def subscription_of(workflow: Workflow) -> WebhookSubscription:
@@ -77,6 +96,9 @@ def _misfits(problems):
 
 
 def create_workflow(*, account, created_by, steps: list[dict], **fields) -> Workflow:
+    """A new draft. Send-once is on by default: once per order for shipments and converted
+    carts, once per cart for abandoned ones (pass ``send_once_scope=""`` to turn it off)."""
+    fields.setdefault("send_once_scope", SEND_ONCE_DEFAULTS.get(fields.get("event"), ""))
     with transaction.atomic():
         workflow = Workflow.objects.create(account=account, created_by=created_by, **fields)
         replace_steps(workflow, steps)
@@ -94,6 +116,7 @@ def follow_hooks(before: tuple, workflow: Workflow) -> None:
 
 def update_workflow(workflow: Workflow, *, steps: list[dict] | None = None, **fields) -> Workflow:
     before = (workflow.authentication, workflow.event)
+    scope_before = workflow.send_once_scope
     with transaction.atomic():
         for name, value in fields.items():
             setattr(workflow, name, value)
@@ -101,8 +124,42 @@ def update_workflow(workflow: Workflow, *, steps: list[dict] | None = None, **fi
         if steps is not None:
             replace_steps(workflow, steps)
         subscription_of(workflow)
+        if workflow.send_once_scope and workflow.send_once_scope != scope_before:
+            rekey_runs(workflow)
     follow_hooks(before, workflow)
     return workflow
+
+
+def rekey_runs(workflow: Workflow) -> int:
+    """Give the workflow's real runs within its send-once window the key of its (new) scope,
+    from their merge data, so that the runs from before the change count."""
+    since = timezone.now() - timedelta(days=workflow.send_once_days)
+    changed = []
+    runs = WorkflowRun.objects.filter(workflow=workflow, is_test=False, created_at__gte=since)
+    for run in runs.only("pk", "merge_data", "subject_key").iterator(chunk_size=500):
+        keys = subject_keys(workflow.event, resources_in(run.merge_data))
+        key = (keys.get(workflow.send_once_scope) or "")[:200]
+        if key != run.subject_key:
+            run.subject_key = key
+            changed.append(run)
+    WorkflowRun.objects.bulk_update(changed, ["subject_key"], batch_size=500)
+    return len(changed)
+
+
+def emails_customers(workflow: Workflow) -> bool:
+    """Whether any of its steps sends an email to an address from a merge code."""
+    for step in Step.objects.by_workflow([workflow.pk])[workflow.pk]:
+        kind = get_kind(step.type)
+        if kind.sends_customer_email and kind.customer_recipients_possible(step.config):
+            return True
+    return False
+
+
+def activation_problem(workflow: Workflow) -> str | None:
+    """Why the workflow can't be activated, or None."""
+    if not settings.PUBLIC_BASE_URL and emails_customers(workflow):
+        return NO_UNSUBSCRIBE_ADDRESS
+    return None
 
 
 def set_status(workflow: Workflow, status: str) -> Workflow:
@@ -113,6 +170,11 @@ def set_status(workflow: Workflow, status: str) -> Workflow:
 
 
 def activate(workflow: Workflow) -> Workflow:
+    """Start listening; ``CannotActivate`` when a customer email could carry no unsubscribe
+    link (no ``PUBLIC_BASE_URL``)."""
+    problem = activation_problem(workflow)
+    if problem:
+        raise CannotActivate(problem)
     return set_status(workflow, WorkflowStatus.ACTIVE)
 
 
@@ -144,3 +206,13 @@ def run_test_event(workflow: Workflow, user) -> WorkflowRun:
     engine.execute(run.pk)
     run.refresh_from_db()
     return run
+
+
+def windowed_authentication_ids() -> list[int]:
+    """The authentications of active workflows with a send window (they need the zone)."""
+    return list(
+        Workflow.objects.filter(status=WorkflowStatus.ACTIVE)
+        .exclude(send_window_weekdays="")
+        .values_list("authentication_id", flat=True)
+        .distinct()
+    )

@@ -34,4 +34,7 @@ class SkipReason(models.TextChoices):
     """Why a run was held back without doing anything; counted per reason."""
 
     NONE = "", "—"
+    SUPPRESSED = "suppressed", "The recipient is on the suppression list"
+    NO_CONSENT = "no_consent", "The customer has not accepted these emails"
+    FREQUENCY_CAP = "frequency_cap", "The recipient had the most emails the account allows"
     SEND_ONCE = "send_once", "Already ran for this order, cart or customer"

@@ -7,8 +7,8 @@ import logging
 
 from django.conf import settings
 
-from integrations import deliveries, subscriptions
-from workflows import broker, engine, fanout, jobs, replay, retention, runs
+from integrations import authentications, deliveries, subscriptions
+from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
 from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,11 @@ def sweep() -> dict[str, int]:
 
 
 def check_subscriptions() -> dict[str, int]:
-    """Periodic: repair BigCommerce hooks and record when each was last seen healthy."""
-    return subscriptions.check_all()
+    """Periodic: repair BigCommerce hooks and record when each was last seen healthy; read
+    stores' time zones again once a day (sending windows)."""
+    counts = subscriptions.check_all()
+    counts["timezones"] = authentications.refresh_timezones(services.windowed_authentication_ids())
+    return counts
 
 
 PRUNE_SECONDS = 60  # a pass's time (at most half the task timeout); a longer one goes on anew

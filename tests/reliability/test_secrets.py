@@ -271,11 +271,15 @@ def admin_pages(client, user):
 
 def ui_pages(client, user):
     """Every UI page from the URLconf (GET), for the objects that exist."""
-    from workflows.models import Job, Workflow
+    from workflows.models import Job, Suppression, Workflow
 
     client.force_login(user)
     client.raise_request_exception = False
+    suppression, _ = Suppression.objects.get_or_create(
+        account=user.account, email="someone@example.com", defaults={"reason": "manual"}
+    )
     objects = {
+        "workflows.Suppression": suppression,
         "workflows.Workflow": Workflow.objects.first(),
         "workflows.WorkflowRun": WorkflowRun.objects.first(),
         "workflows.Job": Job.objects.first(),

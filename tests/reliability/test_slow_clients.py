@@ -21,8 +21,8 @@ import requests
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import SECRET_HEADER
 from tests import harness
-from tests.reliability import figures
 from tests.factories import customer_order_ids, shipment
+from tests.reliability import figures
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

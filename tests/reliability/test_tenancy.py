@@ -21,7 +21,7 @@ from django.urls import reverse
 from integrations.models import WebhookDelivery, WebhookSubscription
 from tests.factories import MARK, shipment
 from tests.reliability import urlconf
-from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.models import Step, StepResult, Suppression, Workflow, WorkflowRun
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ PRIVATE = [r for r in ROUTES if r.name not in urlconf.PUBLIC]
 OBJECT_ROUTES = [r for r in PRIVATE if r.model_label()]
 LIST_ROUTES = [r for r in PRIVATE if "pk" not in r.params]
 API_WRITES = [(r, m) for r in PRIVATE if r.is_api for m in r.api_methods() if m not in ("get",)]
-UI_BIGCOMMERCE = [r for r in PRIVATE if r.namespace in ("workflows", "authentications")]
+UI_BIGCOMMERCE = [r for r in PRIVATE if r.namespace in ("workflows", "authentications", "sending")]
 ADMIN_MODELS = list(admin.site._registry)
 
 
@@ -50,6 +50,7 @@ def snapshot(account) -> list:
         (StepResult, "run__workflow__account"),
         (WebhookDelivery, "subscription__authentication__account"),
         (WebhookSubscription, "authentication__account"),
+        (Suppression, "account"),
     ]:
         rows.append(list(model.objects.filter(**{path: account}).order_by("pk").values()))
     auths = account.bigcommerce_authentications.order_by("pk").values()

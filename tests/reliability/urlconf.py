@@ -14,9 +14,13 @@ from django.http import HttpRequest
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# Reachable without logging in: the login page, logout, the health check, and the webhook
-# receiver (which authenticates every call with its subscription's secret).
-PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook"}
+# Reachable without logging in: the login page, logout, the health check, the webhook
+# receiver (which authenticates every call with its subscription's secret) and the unsubscribe
+# page (a signed token names the one address it suppresses), and the email providers' tracking
+# webhooks (anymail checks their basic auth and signatures).
+PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe"} | {
+    f"{esp}_tracking_webhook" for esp in ("amazon_ses", "mailgun", "postmark", "sendgrid")
+}
 # UI routes whose `pk` names an object, by route-name prefix (the first match wins).
 OBJECT_ROUTES = [
     ("workflows:run", "workflows.WorkflowRun"),
@@ -24,6 +28,7 @@ OBJECT_ROUTES = [
     ("workflows:job", "workflows.Job"),
     ("workflows:", "workflows.Workflow"),
     ("authentications:", "integrations.BigCommerceAuthentication"),
+    ("sending:suppression", "workflows.Suppression"),
 ]
 # UI routes of the BigCommerce apps a member without the Integration Manager permission may use:
 # reading, and the wizard's first two steps (the second refuses BigCommerce itself).
@@ -38,6 +43,8 @@ MEMBER_UI_ROUTES = {
     "workflows:new-name",
     "workflows:new-initiator",
     "authentications:list",
+    "sending:suppressions",
+    "sending:suppression-export",
 }
 SAFE_METHODS = {"get", "head", "options"}
 

@@ -37,7 +37,11 @@ EVERYTHING = {
 
 
 def email_workflow(make_workflow, config, name="Shipped", event="shipment_created"):
-    workflow = make_workflow(event, name=name)
+    """An active workflow emailing `config`; these tests count calls and emails, so the sending
+    rules that hold repeats back (send once, the frequency cap) are off."""
+    workflow = make_workflow(event, name=name, send_once_scope="")
+    workflow.account.frequency_cap_emails = 0
+    workflow.account.save(update_fields=["frequency_cap_emails"])
     Step.objects.create(workflow=workflow, position=0, type="send_email", config=config)
     return workflow
 
@@ -147,6 +151,7 @@ def test_a_date_format_fetches_the_stores_time_zone(make_workflow, auth, post_de
 def test_a_guest_order_goes_to_the_billing_email(make_workflow, auth, post_delivery, store):
     # given a guest checkout (no customer) and a workflow whose "to" falls back to the billing email
     store.order["customer_id"] = 0
+    store.order["is_email_opt_in"] = True  # the guest agreed to emails at checkout
     email_workflow(make_workflow, EVERYTHING)
     # when the shipment is delivered
     deliver(auth, post_delivery)

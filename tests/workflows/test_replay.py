@@ -23,7 +23,11 @@ EMAIL = {
 
 
 def emailing_workflow(make_workflow, name):
-    workflow = make_workflow("shipment_created", name=name)
+    """An active workflow emailing the customer; the replays here resend to one customer, so
+    the rules that hold repeats back (send once, the frequency cap) are off."""
+    workflow = make_workflow("shipment_created", name=name, send_once_scope="")
+    workflow.account.frequency_cap_emails = 0
+    workflow.account.save(update_fields=["frequency_cap_emails"])
     Step.objects.create(workflow=workflow, position=0, type="send_email", config=EMAIL)
     return workflow
 
@@ -51,6 +55,8 @@ def test_a_dead_delivery_replayed_starts_only_what_did_not_succeed(
         error="SMTP down",
         merge_data={
             "BigCommerce | Customer | email": "jane.smith@example.com",
+            "BigCommerce | Customer | accepts_product_review_abandoned_cart_emails": True,
+            "BigCommerce | Order | customer_id": 11,
             "BigCommerce | Order | id": 251,
         },
     )

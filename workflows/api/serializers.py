@@ -11,7 +11,15 @@ from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
 from workflows import services
-from workflows.models import Initiator, Job, SendOnceScope, StepResult, Workflow, WorkflowRun
+from workflows.models import (
+    Initiator,
+    Job,
+    SendOnceScope,
+    SentEmail,
+    StepResult,
+    Workflow,
+    WorkflowRun,
+)
 from workflows.steps.registry import validate_steps
 
 
@@ -53,10 +61,58 @@ class SendOnceSerializer(serializers.Serializer):
         return {"scope": workflow.send_once_scope or None, "days": workflow.send_once_days}
 
 
+class SendWindowSerializer(serializers.Serializer):
+    """When customer emails may go out, in the store's time zone: weekdays (0 = Monday) and
+    hours [start_hour, end_hour). No weekdays: any time. An email due outside it waits."""
+
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
+    )
+    start_hour = serializers.IntegerField(
+        source="send_window_start_hour", min_value=0, max_value=23, required=False
+    )
+    end_hour = serializers.IntegerField(
+        source="send_window_end_hour", min_value=1, max_value=24, required=False
+    )
+
+    def to_representation(self, workflow):
+        return {
+            "weekdays": [int(day) for day in workflow.send_window_weekdays],
+            "start_hour": workflow.send_window_start_hour,
+            "end_hour": workflow.send_window_end_hour,
+        }
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "weekdays" in values:
+            values["send_window_weekdays"] = "".join(
+                str(day) for day in sorted(set(values.pop("weekdays")))
+            )
+        return values
+
+
+class StatusIdsField(serializers.ListField):
+    """``[4, 5, 6]`` ⇄ the model's "4,5,6"."""
+
+    child = serializers.IntegerField(min_value=0, max_value=999)
+
+    def to_representation(self, value):
+        return [int(part) for part in value.split(",") if part.isdigit()]
+
+    def to_internal_value(self, data):
+        return ",".join(str(status) for status in sorted(set(super().to_internal_value(data))))
+
+
 class WorkflowSerializer(serializers.ModelSerializer):
     initiator = WorkflowInitiatorSerializer(source="*")
     steps = StepSerializer(many=True, required=False)
     send_once = SendOnceSerializer(source="*", required=False)
+    send_window = SendWindowSerializer(source="*", required=False)
+    stop_on_order_statuses = StatusIdsField(
+        required=False,
+        max_length=30,
+        help_text="Order status ids that stop a run when, after a wait, the order has one.",
+    )
     subscription = serializers.SerializerMethodField()
     # null once the user who created it is deleted
     created_by = serializers.SlugRelatedField(
@@ -72,6 +128,9 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "initiator",
             "steps",
             "send_once",
+            "consent",
+            "send_window",
+            "stop_on_order_statuses",
             "subscription",
             "created_by",
             "created_at",
@@ -89,6 +148,14 @@ class WorkflowSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if "send_once_scope" in attrs and attrs["send_once_scope"] is None:
             attrs["send_once_scope"] = ""
+        start = attrs.get(
+            "send_window_start_hour", getattr(self.instance, "send_window_start_hour", 9)
+        )
+        end = attrs.get("send_window_end_hour", getattr(self.instance, "send_window_end_hour", 17))
+        if start >= end:
+            raise serializers.ValidationError(
+                {"send_window": ["start_hour must be before end_hour."]}
+            )
         event = attrs.get("event") or getattr(self.instance, "event", None)
         steps = attrs.get("steps")
         try:
@@ -107,8 +174,31 @@ class StepResultSerializer(serializers.ModelSerializer):
         fields = ["position", "type", "status", "detail", "started_at", "finished_at"]
 
 
+class SentEmailSerializer(serializers.ModelSerializer):
+    """A customer email of the run, with what the email provider reported about it."""
+
+    step = serializers.SerializerMethodField()
+
+    def get_step(self, sent) -> int | None:
+        return sent.step_result.position if sent.step_result_id else None
+
+    class Meta:
+        model = SentEmail
+        fields = [
+            "step",
+            "recipient",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "clicked_at",
+            "last_event",
+        ]
+        read_only_fields = fields
+
+
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
+    emails = SentEmailSerializer(source="sent_emails", many=True, read_only=True)
     merge_data = serializers.SerializerMethodField()
     event = serializers.CharField(source="workflow.event", read_only=True)
 
@@ -129,6 +219,7 @@ class RunSerializer(serializers.ModelSerializer):
             "is_test",
             "merge_data",
             "steps",
+            "emails",
             "error",
             "created_at",
             "started_at",
@@ -160,3 +251,14 @@ class JobSerializer(serializers.ModelSerializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class SkipCountsQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+
+
+class SkipCountsSerializer(serializers.Serializer):
+    """Skipped real runs of the account, per `SkipReason`."""
+
+    counts = serializers.DictField(child=serializers.IntegerField())
+    total = serializers.IntegerField()

@@ -14,12 +14,22 @@ from accounts.api.permissions import IntegrationManagerForWrites
 from initiator_site.api_schema import ErrorSerializer
 from integrations.models import WebhookSubscription
 from workflows import runs, services
-from workflows.api.serializers import RunSerializer, WorkflowSerializer
+from workflows.api.serializers import (
+    RunSerializer,
+    SkipCountsQuerySerializer,
+    SkipCountsSerializer,
+    WorkflowSerializer,
+)
 from workflows.filters import RunFilter
-from workflows.models import Step, StepResult, Workflow, WorkflowRun
+from workflows.models import SentEmail, Step, StepResult, Workflow, WorkflowRun
+from workflows.sending import stats
 
 RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
-    Prefetch("step_results", queryset=StepResult.objects.order_by("position"))
+    Prefetch("step_results", queryset=StepResult.objects.order_by("position")),
+    Prefetch(
+        "sent_emails",
+        queryset=SentEmail.objects.select_related("step_result").order_by("sent_at", "pk"),
+    ),
 )
 
 
@@ -73,7 +83,11 @@ class WorkflowViewSet(AccountScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         """Start listening: registers the BigCommerce hook if this is the first active one."""
-        return self._respond(services.activate(self.get_object()))
+        try:
+            workflow = services.activate(self.get_object())
+        except services.CannotActivate as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return self._respond(workflow)
 
     @extend_schema(request=None, responses=WorkflowSerializer)
     @action(detail=True, methods=["post"])
@@ -111,6 +125,17 @@ class RunViewSet(
     def filter_queryset(self, queryset):
         # The search is the list's; one run is found by its id alone.
         return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    @extend_schema(responses=SkipCountsSerializer)
+    @action(detail=False, methods=["get"], url_path="skip-counts")
+    def skip_counts(self, request):
+        """The account's skipped runs per reason (suppressed, no_consent, ...); `?since=` an
+        ISO-8601 time to count only the runs created from then on."""
+        query = SkipCountsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = self.request_account()
+        counts = stats.skip_counts(account.pk, since=query.validated_data.get("since"))
+        return Response({"counts": counts, "total": sum(counts.values())})
 
     @extend_schema(request=None, responses={200: RunSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])

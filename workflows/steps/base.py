@@ -34,6 +34,9 @@ class StepContext:
     is_test: bool = False
     test_recipient: str | None = None  # test runs: emails go ONLY to this address
     now: datetime = field(default_factory=timezone.now)
+    # A customer email's unsubscribe link (given by the sending gate, see workflows/sending).
+    unsubscribe_url: str | None = None
+    store_timezone: str = ""  # IANA name; "" when unknown (times are then UTC)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class StepOutcome:
     status: str  # a StepStatus value (never RUNNING: that is a stored row's state only)
     detail: str  # human text, never secrets
     resume_at: datetime | None = None  # set exactly when status is "waiting"
+    skip_reason: str = ""  # a SkipReason value when status is "skipped"
+    message_id: str = ""  # an email's id at the provider, when it gives one
 
     def __post_init__(self) -> None:
         status = StepStatus(self.status)  # ValueError for a typo: a bug, not a user error
@@ -61,6 +66,9 @@ class StepKind:
     type: ClassVar[str]  # a workflows.models.StepType value
     label: ClassVar[str]  # for messages: "Send email"
     has_side_effect: ClassVar[bool] = False  # the engine never repeats an interrupted one
+    # The engine asks the sending gate before executing it (workflows/sending/gate.py), with
+    # the recipients `customer_recipients` names.
+    sends_customer_email: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ()  # the config's keys
 
     def validate(self, config: Any, event_key: str) -> dict:
@@ -85,6 +93,14 @@ class StepKind:
     def execute(self, config: dict, ctx: StepContext) -> StepOutcome:
         """Run the step with a validated config."""
         raise NotImplementedError
+
+    def customer_recipients(self, config: dict, merge_data: Mapping[str, Any]) -> list[str]:
+        """The addresses this step would email that came from merge codes (customer emails)."""
+        return []
+
+    def customer_recipients_possible(self, config: dict) -> bool:
+        """Whether the config names a recipient by merge code (known before any run)."""
+        return False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type!r}>"

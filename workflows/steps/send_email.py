@@ -9,6 +9,10 @@ HTML bodies: values are inserted in one pass, each escaped for where it sits (se
 ``merge_codes.RenderContext.HTML``), and the rendered body is then sanitised by
 ``workflows.email_html`` (an nh3 allowlist); the plain-text alternative is made from that
 sanitised body.
+
+Customer emails (the sending gate gave an unsubscribe link in the context) carry the RFC 8058
+``List-Unsubscribe`` headers and a visible link: where the body has ``[Unsubscribe | url]``,
+or in a footer added when it has none.
 """
 
 from __future__ import annotations
@@ -20,11 +24,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.core.validators import validate_email
 from django.utils.html import strip_tags
 
 from workflows import email_html
-from workflows.merge_codes import RenderContext, first_recipient, is_recipient, render
+from workflows.merge_codes import (
+    RenderContext,
+    find_codes,
+    first_recipient,
+    is_recipient,
+    render,
+)
+from workflows.sending import unsubscribe
 
 from .base import FieldErrors, StepContext, StepKind, StepOutcome, StepStatus, clean_text
 
@@ -37,12 +49,14 @@ _CONTROL_RE = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 # Block-level ends become line breaks in the plain-text alternative of an HTML email.
 _BLOCK_END_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|ul|ol)\s*>", re.IGNORECASE)
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
+_UNSUBSCRIBE_RE = re.compile(r"\[[ \t]*unsubscribe[ \t]*\|[ \t]*url[ \t]*\]", re.IGNORECASE)
 
 
 class SendEmailStep(StepKind):
     type = "send_email"
     label = "Send email"
     has_side_effect = True
+    sends_customer_email = True
     fields = ("to", "subject", "body", "format")
 
     def clean(self, config: dict, event_key: str, errors: FieldErrors) -> dict:
@@ -80,14 +94,26 @@ class SendEmailStep(StepKind):
             # The full address is shown: the run's merge data, on the same page, holds it too.
             sent_note = f"Sent to {', '.join(recipients)}"
 
-        message = build_message(config, ctx.merge_data, recipients)
+        message = build_message(config, ctx.merge_data, recipients, ctx.unsubscribe_url)
         try:
             sent = message.send(fail_silently=False)
         except Exception as exc:  # any backend (SMTP, console, ...) may fail its own way
             return _failed(f"Not sent: {_describe_error(exc)}")
         if not sent:
             return _failed("Not sent: the email backend accepted no message.")
-        return StepOutcome(StepStatus.SUCCEEDED, sent_note)
+        return StepOutcome(StepStatus.SUCCEEDED, sent_note, message_id=message_id_of(message))
+
+    def customer_recipients_possible(self, config: dict) -> bool:
+        return any(find_codes(item) for item in _items(config.get("to") or ""))
+
+    def customer_recipients(self, config: dict, merge_data: Any) -> list[str]:
+        """The rendered addresses of the items of ``to`` that name merge codes (an item with
+        fallbacks, ``[A] or [B]``, included)."""
+        coded = ", ".join(item for item in _items(config["to"]) if find_codes(item))
+        if not coded:
+            return []
+        recipients, _problem = render_recipients(coded, merge_data)
+        return recipients
 
 
 def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | None]:
@@ -113,19 +139,58 @@ def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | 
 
 
 def build_message(
-    config: dict, merge_data: Any, recipients: list[str]
+    config: dict, merge_data: Any, recipients: list[str], unsubscribe_url: str | None = None
 ) -> EmailMessage | EmailMultiAlternatives:
     """The email for ``recipients``; values are rendered once, for where they go, and an HTML
-    body is sanitised after rendering."""
+    body is sanitised after rendering. With ``unsubscribe_url`` (a customer email) it carries
+    the unsubscribe headers and a visible link."""
     subject = render(config["subject"], merge_data, context=RenderContext.HEADER)
     sender = settings.DEFAULT_FROM_EMAIL
-    if config.get("format") == "html":
-        body = email_html.sanitize(render(config["body"], merge_data, context=RenderContext.HTML))
-        message = EmailMultiAlternatives(subject, text_alternative(body), sender, recipients)
+    headers = {"Message-ID": make_msgid(domain=_sender_domain(sender))}
+    if unsubscribe_url:
+        headers.update(unsubscribe.headers(unsubscribe_url))
+    is_html = config.get("format") == "html"
+    template = with_unsubscribe_link(config["body"], unsubscribe_url, html_body=is_html)
+    if is_html:
+        body = email_html.sanitize(render(template, merge_data, context=RenderContext.HTML))
+        message = EmailMultiAlternatives(
+            subject, text_alternative(body), sender, recipients, headers=headers
+        )
         message.attach_alternative(body, "text/html")
         return message
-    body = render(config["body"], merge_data, context=RenderContext.TEXT)
-    return EmailMessage(subject, body, sender, recipients)
+    body = render(template, merge_data, context=RenderContext.TEXT)
+    return EmailMessage(subject, body, sender, recipients, headers=headers)
+
+
+def with_unsubscribe_link(body: str, url: str | None, *, html_body: bool) -> str:
+    """The body template with ``[Unsubscribe | url]`` replaced by `url` (or removed when there
+    is none), and a footer with the link when a customer email's body has no such code. The
+    link is our own address, put in before merge values are, so no value can become one."""
+    if url is None:
+        return _UNSUBSCRIBE_RE.sub("", body)
+    link = html.escape(url, quote=True) if html_body else url
+    if _UNSUBSCRIBE_RE.search(body):
+        return _UNSUBSCRIBE_RE.sub(lambda _match: link, body)
+    if html_body:
+        return (
+            f'{body}\n<p style="font-size:12px;color:#666666">Don\'t want these emails? '
+            f'<a href="{link}">Unsubscribe</a>.</p>'
+        )
+    return f"{body.rstrip()}\n\n--\nDon't want these emails? Unsubscribe: {link}\n"
+
+
+def message_id_of(message: EmailMessage) -> str:
+    """The provider's id of a sent message (anymail reports it), else our Message-ID header."""
+    status = getattr(message, "anymail_status", None)
+    provider_id = getattr(status, "message_id", None)  # a set when recipients' ids differ
+    if provider_id is not None and provider_id != "" and not isinstance(provider_id, set):
+        return str(provider_id)
+    return str(message.extra_headers.get("Message-ID", ""))
+
+
+def _sender_domain(sender: str) -> str | None:
+    domain = sender.rpartition("@")[2].strip(" >")
+    return domain or None
 
 
 def text_alternative(html_body: str) -> str:

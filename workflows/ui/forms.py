@@ -9,9 +9,28 @@ from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import Form
 from workflows import services
-from workflows.models import SendOnceScope, Workflow
+from workflows.models import Consent, SendOnceScope, Workflow
+from workflows.sending.window import WEEKDAY_NAMES
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
+# BigCommerce's order statuses (GET /v2/order_statuses), for "stop after a wait".
+ORDER_STATUSES = [
+    (4, "Refunded"),
+    (14, "Partially Refunded"),
+    (5, "Cancelled"),
+    (6, "Declined"),
+    (13, "Disputed"),
+    (12, "Manual Verification Required"),
+    (0, "Incomplete"),
+]
+CONSENT_RISK = (
+    "Required: customer emails go only to customers whose BigCommerce record says they accept "
+    "them (accepts marketing / review and abandoned-cart emails; a guest's order opt-in). "
+    "Turning it off emails customers who never agreed: that breaks anti-spam laws in many "
+    "countries (GDPR, CAN-SPAM, CASL), draws spam complaints and can get your sending domain "
+    "blocked. Turn it off only for emails customers expect whatever they chose, such as a "
+    "receipt."
+)
 EVENT_CHOICES = [(key, event.name) for key, event in EVENTS.items()]
 
 
@@ -82,6 +101,37 @@ class WorkflowSettingsForm(Form):
     send_once_days = forms.IntegerField(
         label="Send-once window (days)", min_value=1, max_value=3650
     )
+    consent = forms.ChoiceField(
+        label="Customer consent",
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        help_text=CONSENT_RISK,
+        required=False,  # left out: unchanged (turning it off is always an explicit choice)
+    )
+
+    send_window_weekdays = forms.MultipleChoiceField(
+        label="Send window: weekdays",
+        choices=[(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Customer emails go out only on these days, in the store's time zone; one "
+        "due outside the window waits for it. None ticked: any time.",
+    )
+    send_window_start_hour = forms.IntegerField(
+        label="Window opens at (hour, store time)", min_value=0, max_value=23, required=False
+    )
+    send_window_end_hour = forms.IntegerField(
+        label="Window closes at (hour, store time)", min_value=1, max_value=24, required=False
+    )
+
+    stop_on_order_statuses = forms.MultipleChoiceField(
+        label="After a wait, stop when the order is",
+        choices=[(str(status), name) for status, name in ORDER_STATUSES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="When a run resumes, the order is fetched again; with one of these statuses "
+        "the run stops (a cart that is gone always stops an abandoned-cart run).",
+    )
 
     def __init__(self, *args, workflow, **kwargs):
         kwargs.setdefault(
@@ -92,12 +142,41 @@ class WorkflowSettingsForm(Form):
                 "authentication": workflow.authentication_id,
                 "send_once_scope": workflow.send_once_scope,
                 "send_once_days": workflow.send_once_days,
+                "consent": workflow.consent,
+                "send_window_weekdays": list(workflow.send_window_weekdays),
+                "send_window_start_hour": workflow.send_window_start_hour,
+                "send_window_end_hour": workflow.send_window_end_hour,
+                "stop_on_order_statuses": workflow.stop_on_order_statuses.split(","),
             },
         )
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["authentication"].queryset = _authentications(workflow.account_id)
         self.workflow = workflow
         self.steps: list[dict] | None = None
+
+    def clean_stop_on_order_statuses(self):
+        if f"{self.prefix}-stop_on_order_statuses-sent" not in self.data:
+            return self.workflow.stop_on_order_statuses  # left out: unchanged
+        chosen = self.cleaned_data.get("stop_on_order_statuses") or []
+        return ",".join(sorted(chosen, key=int))
+
+    def clean_send_window_weekdays(self):
+        return "".join(sorted(self.cleaned_data.get("send_window_weekdays") or []))
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("send_window_start_hour")
+        end = cleaned.get("send_window_end_hour")
+        cleaned["send_window_start_hour"] = (
+            self.workflow.send_window_start_hour if start is None else start
+        )
+        cleaned["send_window_end_hour"] = self.workflow.send_window_end_hour if end is None else end
+        if cleaned["send_window_start_hour"] >= cleaned["send_window_end_hour"]:
+            self.add_error("send_window_end_hour", "The window must close after it opens.")
+        return cleaned
+
+    def clean_consent(self):
+        return self.cleaned_data.get("consent") or self.workflow.consent
 
     def clean_event(self):
         event = self.cleaned_data["event"]

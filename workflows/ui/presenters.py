@@ -12,6 +12,7 @@ from integrations.subscriptions import registration_problem, webhook_url
 from workflows.conditions import MATCH_MODES, OPERATORS, VALUELESS_OPERATORS
 from workflows.merge_codes import FILTERS, format_value, group_of, offered_codes
 from workflows.models import WorkflowRun
+from workflows.sending.window import SendWindow, weekdays_text
 from workflows.steps.delay import describe
 
 _PREFIX = MERGE_CODE_PREFIX + MERGE_CODE_SEPARATOR
@@ -111,7 +112,11 @@ def step_summary(step_type: str, config: dict) -> str:
     if step_type == "http_request":
         return f"{config.get('method', 'POST')} {_clip(config.get('url'), 80)}"
     if step_type == "delay":
-        return f"Wait {describe(config.get('amount'), config.get('unit', 'days'))}"
+        text = f"Wait {describe(config.get('amount'), config.get('unit', 'days'))}"
+        if config.get("then_time"):
+            days = weekdays_text(config.get("then_weekdays") or "")
+            text += f", then until the next {days} at {config['then_time']} (store time)"
+        return text
     return ""
 
 
@@ -138,3 +143,12 @@ def subscription_view(sub) -> SubscriptionView:
 def value_text(value) -> str:
     """A merge-data value as the steps would render it (null shown by the template)."""
     return format_value(value)
+
+
+def send_window_text(workflow) -> str:
+    """``Mon–Fri 09:00–17:00 store time (America/Chicago)``; "" when it has none."""
+    window = SendWindow.of(workflow)
+    if window is None:
+        return ""
+    zone = workflow.authentication.timezone or "time zone not read yet: UTC"
+    return f"{window.describe()} ({zone})"

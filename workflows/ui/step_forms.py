@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from integrations.events import get_event
 from workflows.conditions import MATCH_MODES, MAX_RULES, OPERATORS
 from workflows.merge_codes import offered_codes
+from workflows.sending.window import WEEKDAY_NAMES
 from workflows.steps.delay import UNITS
 from workflows.steps.http_request import METHODS
 from workflows.steps.registry import STEP_KINDS, validate_step
@@ -155,8 +156,26 @@ class DelayForm(StepForm):
     amount = forms.IntegerField(label="Wait for", required=False, min_value=1)
     unit = forms.ChoiceField(label="Unit", choices=[(u, u) for u in UNITS], initial="days")
 
+    then_weekdays = forms.MultipleChoiceField(
+        label="Then until the next",
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Optional: after the wait, go on until one of these weekdays (store time)…",
+    )
+    then_time = forms.CharField(
+        label="at (HH:MM, store time)", required=False, max_length=5, help_text="e.g. 10:00"
+    )
+
+    def initial_from(self, config):
+        return {**config, "then_weekdays": list(config.get("then_weekdays") or "")}
+
     def to_config(self, cleaned):
-        return {"amount": cleaned.get("amount"), "unit": cleaned.get("unit")}
+        config = {"amount": cleaned.get("amount"), "unit": cleaned.get("unit")}
+        days = "".join(sorted(cleaned.get("then_weekdays") or []))
+        if days or cleaned.get("then_time"):
+            config.update(then_weekdays=days, then_time=(cleaned.get("then_time") or "").strip())
+        return config
 
 
 class ConditionForm(StepForm):

@@ -17,7 +17,7 @@ from workflows import services
 from workflows.models import Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
-from workflows.ui.presenters import picker, step_summary, subscription_view
+from workflows.ui.presenters import picker, send_window_text, step_summary, subscription_view
 
 WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
 LIST_PAGE_SIZE = 50
@@ -60,6 +60,7 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
         "step_form": step_form,
         "editing": editing,
         "picker": picker(workflow, event) if step_form is not None else None,
+        "send_window": send_window_text(workflow),
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }
@@ -87,7 +88,11 @@ def workflow_settings(request, pk):
 @require_POST
 @manager_required
 def workflow_activate(request, pk):
-    workflow = services.activate(get_workflow(request, pk))
+    try:
+        workflow = services.activate(get_workflow(request, pk))
+    except services.CannotActivate as exc:
+        messages.error(request, f"Not activated: {exc}")
+        return redirect("workflows:detail", pk=pk)
     sub = subscription_view(services.subscription_of(workflow))
     if sub.status == SubscriptionStatus.REGISTERED:
         messages.success(request, "Workflow activated; BigCommerce will deliver its events.")

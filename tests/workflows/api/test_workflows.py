@@ -5,24 +5,11 @@ import pytest
 from integrations.events import get_event
 from integrations.subscriptions import subscription_for
 from tests.factories import delivery_body
+from tests.factories import workflow_body as body
 from workflows.models import Workflow
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/workflows/"
-
-
-def body(auth, **overrides):
-    data = {
-        "name": "Post-shipment survey",
-        "initiator": {
-            "type": "bigcommerce",
-            "event": "shipment_created",
-            "authentication": auth.pk,
-        },
-        "steps": [],
-    }
-    data.update(overrides)
-    return data
 
 
 def test_initiators_list_events(api_client, member):

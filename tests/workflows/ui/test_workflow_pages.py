@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import INTEGRATION_MANAGER_MESSAGE
-from tests.factories import ACCESS_TOKEN
+from tests.factories import ACCESS_TOKEN, DELAY
 from tests.html import check_page
 from workflows.models import Workflow, WorkflowRun
 
@@ -103,7 +103,9 @@ def test_activate_registers_the_hook_and_pause_removes_it(as_manager, workflow, 
     assert workflow.status == "paused" and store.hooks == {}
 
 
-def test_activate_without_public_url_warns_why(as_manager, workflow, settings):
+def test_activate_without_public_url_warns_why(as_manager, create_workflow, settings):
+    # A workflow that emails no customer (a customer email needs the address: tests/workflows)
+    workflow = create_workflow(steps=[DELAY])
     settings.PUBLIC_BASE_URL = ""
     response = as_manager.post(reverse("workflows:activate", args=[workflow.pk]), follow=True)
     html = response.content.decode()

@@ -1,0 +1,54 @@
+"""A small fixed-window rate limiter on Django's cache, for public endpoints (the unsubscribe
+page). One counter per (scope, client address, window); with a shared cache (``CACHE_URL``,
+e.g. Redis) the limit holds across web processes, with the default local-memory cache per
+process."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the entry
+    of X-Forwarded-For that the outermost of them added (entries further left are whatever the
+    client sent, so never trusted)."""
+    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops > 0 and forwarded:
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if len(entries) >= hops:
+            return entries[-hops]
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def hit(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one request; False when this is over `limit` within the current window."""
+    window = int(time.time() // window_seconds)
+    counter = f"ratelimit:{scope}:{key}:{window}"
+    if cache.add(counter, 1, timeout=window_seconds + 1):
+        return True
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired between add and incr
+        cache.add(counter, 1, timeout=window_seconds + 1)
+        return True
+    return count <= limit
+
+
+def limited(scope: str, *, limit: int, window_seconds: int, refuse):
+    """Decorate a view: over the limit per client address, answer ``refuse(request)``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not hit(scope, client_address(request), limit=limit, window_seconds=window_seconds):
+                return refuse(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -9,6 +9,9 @@
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
   ``status`` 0: drop the connection without answering.
 - ``GET hooks``; ``POST hooks/{id}/deactivate`` (as BigCommerce does to a failing hook).
+- ``POST orders/{id}/status`` ``{"store_hash", "status_id", "status"}``: the order's status
+  changes (refunded, cancelled, ...); ``POST carts/{id}/convert`` ``{"store_hash"}``: the cart
+  becomes an order and is gone from ``v3/carts`` (404) — what a run that waited then sees.
 
 Also :func:`is_loopback`, the check that keeps the stand-in, its control clients and its
 deliveries on loopback.
@@ -82,7 +85,30 @@ class StandInControl(StandInState):
         match = re.fullmatch(r"/hooks/(\d+)/deactivate", path)
         if method == "POST" and match:
             return self.deactivate_hook(int(match[1]))
+        match = re.fullmatch(r"/orders/(\d+)/status", path)
+        if method == "POST" and match:
+            store_hash, status_id, status = _order_status_arguments(body)
+            return self.set_order_status(store_hash, int(match[1]), status_id, status)
+        match = re.fullmatch(r"/carts/([0-9a-fA-F-]{36})/convert", path)
+        if method == "POST" and match:
+            return self.convert_cart(_store_hash_argument(body), match[1])
         raise StandInError(404, f"no control endpoint {method} /_standin{path}")
+
+
+def _store_hash_argument(body: Any) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("store_hash"), str):
+        raise StandInError(400, "needs {'store_hash': str}")
+    return body["store_hash"]
+
+
+def _order_status_arguments(body: Any) -> tuple[str, int, str]:
+    store_hash = _store_hash_argument(body)
+    status_id, status = body.get("status_id"), body.get("status", "")
+    if not isinstance(status_id, int) or isinstance(status_id, bool) or not 0 <= status_id <= 99:
+        raise StandInError(400, "status_id must be an integer from 0 to 99")
+    if not isinstance(status, str) or len(status) > 100:
+        raise StandInError(400, "status must be text (at most 100 characters)")
+    return store_hash, status_id, status
 
 
 def _fire_arguments(body: Any) -> dict:

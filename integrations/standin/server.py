@@ -195,13 +195,16 @@ class StandIn(StandInControl):
         return Reply(200, samples.store_information(store_hash, name))
 
     def _cart(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
-        cart = samples.cart(params["id"])
+        cart = None if self.cart_gone(store_hash, params["id"]) else samples.cart(params["id"])
         if cart is None:
             return Reply(404, v3_error(404, "Cart not found"))
         return Reply(200, {"data": cart, "meta": {}})
 
     def _order(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         order = samples.order(_int(params["id"]), store_hash)
+        changed = self.order_status(store_hash, _int(params["id"])) if order else None
+        if changed is not None:
+            order["status_id"], order["status"] = changed
         return Reply(200, order) if order else Reply(404, v2_not_found())
 
     def _shipment(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:

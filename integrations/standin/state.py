@@ -44,6 +44,10 @@ class StandInState:
         self._faults: list[Fault] = []
         self._hooks: dict[int, dict] = {}
         self._next_hook_id = FIRST_HOOK_ID
+        # What happened to a store's data since the event (a run that waited sees it):
+        # orders whose status changed ((store, id) -> (status_id, status)), carts gone.
+        self._order_statuses: dict[tuple[str, int], tuple[int, str]] = {}
+        self._gone_carts: set[tuple[str, str]] = set()
 
     # --- control (also reachable over HTTP under /_standin/) -------------------------------
 
@@ -74,6 +78,26 @@ class StandInState:
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def set_order_status(self, store_hash: str, order_id: int, status_id: int, status: str) -> dict:
+        """The order now has this status (e.g. 4 "Refunded", 5 "Cancelled", 6 "Declined")."""
+        with self._lock:
+            self._order_statuses[store_hash, order_id] = (status_id, status)
+        return {"order_id": order_id, "status_id": status_id, "status": status}
+
+    def order_status(self, store_hash: str, order_id: int) -> tuple[int, str] | None:
+        with self._lock:
+            return self._order_statuses.get((store_hash, order_id))
+
+    def convert_cart(self, store_hash: str, cart_id: str) -> dict:
+        """The cart became an order (or was deleted): from now on it is not found."""
+        with self._lock:
+            self._gone_carts.add((store_hash, cart_id.lower()))
+        return {"cart_id": cart_id, "gone": True}
+
+    def cart_gone(self, store_hash: str, cart_id: str) -> bool:
+        with self._lock:
+            return (store_hash, cart_id.lower()) in self._gone_carts
 
     def faults(self) -> list[dict]:
         with self._lock:

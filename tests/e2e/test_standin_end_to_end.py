@@ -132,3 +132,72 @@ def test_forged_delivery_without_the_registered_header_is_refused(
     forged = requests.post(url, json=body, headers={"X-Webhook-Secret": "guess"}, timeout=10)
     assert forged.status_code == 401
     assert api("GET", "bigcommerce/deliveries/").json()["count"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("event", "scope", "data", "change", "reason"),
+    [
+        (
+            "shipment_created",
+            "store/shipment/created",
+            {"type": "shipment", "id": 7, "orderId": 251},
+            ("orders/251/status", {"status_id": 4, "status": "Refunded"}),
+            "Refunded",
+        ),
+        (
+            "cart_abandoned",
+            "store/cart/abandoned",
+            {"type": "cart", "id": "d30016e2-23c0-4a90-884f-2e92ac135476"},
+            ("carts/d30016e2-23c0-4a90-884f-2e92ac135476/convert", {}),
+            "cart",
+        ),
+    ],
+)
+def test_a_store_change_during_a_wait_stops_the_email(
+    live_standin, store_token, api, mailoutbox, event, scope, data, change, reason
+):
+    from django.utils import timezone
+
+    from workflows import tasks
+    from workflows.models import StepResult, WorkflowRun
+
+    # Given an active workflow that waits a day, then emails the customer
+    auth = api(
+        "POST",
+        "bigcommerce/authentications/",
+        json={"name": "S", "store_hash": STORE, "client_id": "c", "access_token": store_token},
+    ).json()
+    email = {"to": "team@example.com", "subject": "Still there?", "body": "Hello"}
+    wf = api(
+        "POST",
+        "workflows/",
+        json={
+            "name": "Wait, then email",
+            "initiator": {"type": "bigcommerce", "event": event, "authentication": auth["id"]},
+            "steps": [
+                {"type": "delay", "config": {"amount": 1, "unit": "days"}},
+                {"type": "send_email", "config": email},
+            ],
+        },
+    ).json()
+    assert api("POST", f"workflows/{wf['id']}/activate/").status_code == 200
+    # When BigCommerce fires the event, and the run waits
+    assert [r["status"] for r in live_standin.fire(STORE, scope, data=data)] == [200]
+    run = WorkflowRun.objects.get()
+    assert run.status == "waiting"
+    # ... and meanwhile the store changes (the order refunded, the cart bought)
+    path, body = change
+    response = requests.post(
+        f"{live_standin.base_url}/_standin/{path}", json={"store_hash": STORE, **body}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    # When the wait is over and the sweeper resumes the run
+    StepResult.objects.filter(run=run).update(resume_at=timezone.now())
+    WorkflowRun.objects.filter(pk=run.pk).update(resume_at=timezone.now())
+    tasks.sweep()
+    # Then the run stops with the store's news, and no email is sent
+    run.refresh_from_db()
+    assert run.status == "stopped", (run.status, run.error)
+    assert reason.lower() in run.error.lower()
+    assert mailoutbox == []

@@ -460,3 +460,19 @@ def test_a_deleted_orders_shipment_is_not_found(client):
         client.get_shipment(900_001, 1)
     with pytest.raises(NotFound):
         client.get_order_products(900_001)
+
+
+def test_an_order_status_change_and_a_converted_cart_show_in_the_store_api(control, client):
+    # Given an order and a cart the store serves
+    assert client.get_order(251)["status_id"] != 4
+    assert client.get_cart(CART_ID)["id"] == CART_ID
+    # When the order is refunded and the cart converted, through the control API
+    assert control("POST", "orders/251/status", {"store_hash": STORE, "status_id": 4})[0] == 200
+    assert control("POST", f"carts/{CART_ID}/convert", {"store_hash": STORE})[0] == 200
+    # Then the order shows its new status and the cart is gone, on that store only
+    assert client.get_order(251)["status_id"] == 4
+    with pytest.raises(NotFound):
+        client.get_cart(CART_ID)
+    # And a change without its store, or with a status that is not one, is refused
+    assert control("POST", "orders/251/status", {"status_id": 4})[0] == 400
+    assert control("POST", "orders/251/status", {"store_hash": STORE, "status_id": "x"})[0] == 400

@@ -24,6 +24,7 @@ from django.utils import timezone
 from integrations import authentications, store_settings
 from integrations.bigcommerce import errors
 from integrations.bigcommerce.client import kept_alive_session
+from integrations.bigcommerce.headers import clamp_seconds
 from integrations.events import get_event
 from integrations.merge_data import Resources, build_merge_data, fetch_resources, subject_keys
 from integrations.models import DeliveryStatus, WebhookDelivery
@@ -147,8 +148,11 @@ def mark_failed(delivery: WebhookDelivery, reason: str) -> None:
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
-    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
-    return timedelta(seconds=max(seconds, retry_after or 0))
+    """The wait before the next attempt: exponential, capped, and at least `retry_after`
+    (clamped to the retry horizon here too, whoever passes it)."""
+    doublings = min(max(attempt - 1, 0), 32)  # past the cap long before: no huge powers
+    seconds = min(BACKOFF_BASE_SECONDS * 2**doublings, BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=max(seconds, clamp_seconds(retry_after) or 0))
 
 
 def retry_later(delivery: WebhookDelivery, reason: str, retry_after: float | None = None) -> str:

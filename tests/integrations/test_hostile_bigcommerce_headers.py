@@ -69,3 +69,12 @@ def test_backoff_of_a_rate_limited_error_is_finite(retry_after, attempt):
     # Then the delay is a bounded timedelta, and adding it to now works
     assert timedelta(0) < delay <= timedelta(seconds=max(HORIZON, deliveries.BACKOFF_MAX_SECONDS))
     assert timezone.now() + delay > timezone.now()
+
+
+@pytest.mark.parametrize("retry_after", [1e20, float("inf"), float("nan"), -5.0])
+def test_backoff_bounds_a_raw_wait_itself(retry_after):
+    # Given a hostile wait passed straight to the retry policy (not through an error)
+    # When it becomes a delay
+    delay = deliveries.backoff(2, retry_after)
+    # Then the delay is still bounded by the horizon (or the backoff's own cap)
+    assert timedelta(0) < delay <= timedelta(seconds=max(HORIZON, deliveries.BACKOFF_MAX_SECONDS))

@@ -94,6 +94,12 @@ def created(field_name: str, *, before: bool) -> CreatedFilter:
     )
 
 
+def event_filter(field_name: str) -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        field_name=field_name, choices=EventKey.choices, label="Event", empty_label="Any event"
+    )
+
+
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -154,12 +160,7 @@ class AccountFilterSet(django_filters.FilterSet):
 
 class RunFilter(AccountFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, widget=CHECKBOXES)
-    event = django_filters.ChoiceFilter(
-        field_name="workflow__event",
-        choices=EventKey.choices,
-        label="Event",
-        empty_label="Any event",
-    )
+    event = event_filter("workflow__event")
     created_after = created("created_at", before=False)
     created_before = created("created_at", before=True)
 
@@ -190,12 +191,7 @@ class DeliveryFilter(AccountFilterSet):
     not; a customer email finds the deliveries that started a run for that customer."""
 
     status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, widget=CHECKBOXES)
-    event = django_filters.ChoiceFilter(
-        field_name="subscription__event",
-        choices=EventKey.choices,
-        label="Event",
-        empty_label="Any event",
-    )
+    event = event_filter("subscription__event")
     created_after = created("received_at", before=False)
     created_before = created("received_at", before=True)
 

@@ -66,11 +66,14 @@ def _extras(order: dict) -> dict[str, Any]:
     }
 
 
-def sample_resources(event_key: str, *, store_hash: str | None = None) -> Resources:
+def sample_resources(
+    event_key: str, *, store_hash: str | None = None, guest: bool = False
+) -> Resources:
     """Sample resources for the event, shaped like what ``fetch_resources`` returns.
 
     Each call returns fresh copies. With ``store_hash``, the ``{store_hash}`` placeholder in
-    resource URLs is filled in.
+    resource URLs is filled in. ``guest``: a guest checkout (``customer_id`` 0, no customer
+    fetched; the order's billing address and the cart keep their email).
     """
     get_event(event_key)  # unknown event -> KeyError
     cart = copy.deepcopy(_load("cart"))
@@ -86,6 +89,11 @@ def sample_resources(event_key: str, *, store_hash: str | None = None) -> Resour
     else:
         order.update(_SHIPPED_ORDER)
         resources = Resources(order=order, customer=copy.deepcopy(_load("customer_v3")), **extras)
+    if guest:
+        for resource in (resources.order, resources.cart, resources.shipment):
+            if resource is not None:
+                resource["customer_id"] = 0
+        resources = dataclasses.replace(resources, customer=None)
     if store_hash is not None:
         resources = dataclasses.replace(
             resources,

@@ -7,7 +7,6 @@ Nothing here is a pytest fixture, so any test module or fixture may call it.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import secrets
@@ -320,13 +319,7 @@ def sample_merge_data(
     ``guest``: the order/cart has ``customer_id`` 0 and no customer was fetched.
     ``overrides``: ``{"Customer | first_name": "..."}`` (the "BigCommerce | " prefix is added).
     """
-    resources = sample_resources(event_key)
-    if guest:
-        for resource in (resources.order, resources.cart):
-            if resource is not None:
-                resource["customer_id"] = 0
-        resources = dataclasses.replace(resources, customer=None)
-    data = build_merge_data(event_key, resources)
+    data = build_merge_data(event_key, sample_resources(event_key, guest=guest))
     for short, value in (overrides or {}).items():
         code = f"BigCommerce | {short}"
         assert code in data, f"{code} is not a merge code of {event_key}"

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from django.utils import timezone
 
-from workflows import freshness, runs
+from workflows import freshness, runs, sent_messages
 from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
 from workflows.sending import gate
 from workflows.steps.base import StepContext, StepOutcome
@@ -50,6 +50,8 @@ def context_for(run: WorkflowRun, now=None) -> StepContext:
         test_recipient=(run.triggered_by.email or None) if run.triggered_by else None,
         now=now or timezone.now(),
         store_timezone=run.workflow.authentication.timezone,
+        store_name=run.workflow.authentication.store_name,
+        test_sends_http=run.is_test and run.test_sends_http,
     )
 
 
@@ -157,6 +159,8 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
     if verdict is not None and run.is_test:
         outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
     record(result, outcome)
+    if outcome.email is not None:
+        sent_messages.record(run, result, outcome.email, ctx.now)
     if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
         gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
     return outcome

@@ -18,11 +18,13 @@ __all__ = [
     "RunStatus",
     "SendOnceScope",
     "SentEmail",
+    "SentMessage",
     "SkipReason",
     "Step",
     "StepResult",
     "StepStatus",
     "StepType",
+    "TestData",
     "Suppression",
     "SuppressionReason",
     "Workflow",
@@ -39,6 +41,14 @@ class WorkflowStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     ACTIVE = "active", "Active"
     PAUSED = "paused", "Paused"
+
+
+class TestData(models.TextChoices):
+    """What a test event runs on."""
+
+    REGISTERED = "registered", "Sample data: a registered customer"
+    GUEST = "guest", "Sample data: a guest checkout"
+    RUN = "run", "A real event's data"
 
 
 class SendOnceScope(models.TextChoices):
@@ -205,6 +215,24 @@ class WorkflowRun(models.Model):
         related_name="+",
         help_text="Who sent the test event (test runs only).",
     )
+    test_data = models.CharField(
+        max_length=16,
+        choices=TestData.choices,
+        blank=True,
+        default="",
+        help_text="Test runs: the data it ran on (empty for a real run).",
+    )
+    test_source_run = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Test runs on a real event's data: the run whose merge data it used.",
+    )
+    test_sends_http = models.BooleanField(
+        default=False, help_text="Test runs: whether its HTTP steps are really sent."
+    )
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     skip_reason = models.CharField(
         max_length=32,
@@ -360,3 +388,4 @@ class Job(models.Model):
 
 # The customer-safe sending records live beside their rules (workflows/sending/).
 from workflows.sending.models import SentEmail, Suppression, SuppressionReason  # noqa: E402
+from workflows.sent_messages import SentMessage  # noqa: E402

@@ -14,14 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import subscriptions
-from integrations.merge_data import ALL, build_merge_data, resources_in, search_keys, subject_keys
+from integrations.merge_data import resources_in, search_keys, subject_keys
 from integrations.models import WebhookSubscription
-from integrations.sample_data import sample_resources
-from workflows import engine
+from workflows import engine, test_data
 from workflows.models import (
     SEND_ONCE_DEFAULTS,
     RunStatus,
     Step,
+    TestData,
     Workflow,
     WorkflowRun,
     WorkflowStatus,
@@ -188,18 +188,29 @@ def delete_workflow(workflow: Workflow) -> None:
     sync_hook(authentication, event)
 
 
-def run_test_event(workflow: Workflow, user) -> WorkflowRun:
-    """Run `workflow` now on built-in sample data shaped like BigCommerce's examples: delays are
-    skipped and emails go only to `user`."""
-    resources = sample_resources(workflow.event, store_hash=workflow.authentication.store_hash)
-    merge_data = build_merge_data(workflow.event, resources, ALL)
-    found_by = search_keys(merge_data)
+def run_test_event(
+    workflow: Workflow,
+    user,
+    *,
+    data: str = TestData.REGISTERED,
+    run_id: int | None = None,
+    send_http: bool = False,
+) -> WorkflowRun:
+    """Run `workflow` now on sample data shaped like BigCommerce's examples (a registered
+    customer or a guest) or on one of its real runs' data (`data` "run", `run_id`): delays are
+    skipped, emails go only to `user`, and HTTP steps are sent only with `send_http`.
+    ``test_data.UnknownData`` when `run_id` is not a real run of it."""
+    source = test_data.event_data(workflow, data, run_id)
+    found_by = search_keys(source.merge_data)
     run = WorkflowRun.objects.create(
         workflow=workflow,
         is_test=True,
         triggered_by=user,
+        test_data=source.kind,
+        test_source_run=source.run,
+        test_sends_http=send_http,
         status=RunStatus.PENDING,
-        merge_data=merge_data,
+        merge_data=source.merge_data,
         order_id=found_by.order_id,
         customer_email=found_by.customer_email,
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from workflows import merge_codes
 from workflows.models import Step, Workflow
+from workflows.steps.registry import get_kind
 
 # Per workflow: (its updated_at and step ids, the codes its steps use). Steps are replaced,
 # never edited in place, except in the admin, whose save bumps the workflow's updated_at.
@@ -29,6 +30,7 @@ def workflow_codes(workflow: Workflow, steps: list[Step]) -> frozenset[str]:
     if remembered is not None and remembered[0] == key:
         return remembered[1]
     codes = merge_codes.codes_used(text for step in steps for text in _texts(step.config))
+    codes |= {code for step in steps for code in get_kind(step.type).codes_needed(step.config)}
     if len(_CODES_BY_WORKFLOW) >= MAX_REMEMBERED_WORKFLOWS:
         _CODES_BY_WORKFLOW.clear()
     _CODES_BY_WORKFLOW[workflow.pk] = (key, codes)

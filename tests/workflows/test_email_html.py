@@ -16,6 +16,7 @@ import pytest
 
 from tests.factories import SHIPMENT, make_ctx, sample_merge_data
 from workflows import email_html
+from workflows.email_layout import render_layout
 from workflows.steps import STEP_KINDS
 
 send_email = STEP_KINDS["send_email"]
@@ -83,7 +84,15 @@ def send_html(mailoutbox, body: str, first_name: str = "Jane") -> tuple[str, str
     [message] = mailoutbox
     [(html_part, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    return html_part, message.body
+    return body_in_layout(html_part, "Hi"), message.body
+
+
+def body_in_layout(document: str, subject: str) -> str:
+    """The body inside the default layout of an email of the sample store: the layout must
+    be exactly around it."""
+    before, after = render_layout(subject, "\x00", "", None).split("\x00")
+    assert document.startswith(before) and document.endswith(after), document[:300]
+    return document[len(before) : -len(after)]
 
 
 # --- normal email HTML ---------------------------------------------------------------------

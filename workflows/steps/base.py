@@ -37,6 +37,18 @@ class StepContext:
     # A customer email's unsubscribe link (given by the sending gate, see workflows/sending).
     unsubscribe_url: str | None = None
     store_timezone: str = ""  # IANA name; "" when unknown (times are then UTC)
+    store_name: str = ""  # the authentication's, for when the merge data has no `Store | name`
+    test_sends_http: bool = False  # test runs: perform HTTP steps only when the tester asked
+
+
+@dataclass(frozen=True)
+class EmailCopy:
+    """An email as it was handed to the email backend, for the run's record."""
+
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str = ""  # "" for a plain-text email
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class StepOutcome:
     resume_at: datetime | None = None  # set exactly when status is "waiting"
     skip_reason: str = ""  # a SkipReason value when status is "skipped"
     message_id: str = ""  # an email's id at the provider, when it gives one
+    email: EmailCopy | None = None  # the email sent, recorded on the run
 
     def __post_init__(self) -> None:
         status = StepStatus(self.status)  # ValueError for a typo: a bug, not a user error
@@ -101,6 +114,10 @@ class StepKind:
     def customer_recipients_possible(self, config: dict) -> bool:
         """Whether the config names a recipient by merge code (known before any run)."""
         return False
+
+    def codes_needed(self, config: dict) -> tuple[str, ...]:
+        """Codes the step reads besides those its texts name (fetched like them)."""
+        return ()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type!r}>"

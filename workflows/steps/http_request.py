@@ -44,6 +44,10 @@ _JSON_MEDIA_RE = re.compile(r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re
 assert set(METHODS) == set(ALLOWED_METHODS), "keep in step with workflows.outbound"
 
 
+# A test run's HTTP step, unless the tester asked for HTTP requests to be sent.
+NOT_SENT_IN_TEST = "Not sent in a test (the tester did not ask for HTTP requests to be sent)"
+
+
 class HttpRequestStep(StepKind):
     type = "http_request"
     label = "HTTP request"
@@ -87,6 +91,8 @@ class HttpRequestStep(StepKind):
             for name, value in (config.get("headers") or {}).items()
         }
         body = _body(method, config.get("body") or "", headers, ctx.merge_data)
+        if ctx.is_test and not ctx.test_sends_http:
+            return StepOutcome(StepStatus.SUCCEEDED, f"{NOT_SENT_IN_TEST}: {method} {shown}.")
         try:
             policy = OutboundPolicy.from_settings()
         except ValueError as exc:  # a bad OUTBOUND_HTTP_ALLOWLIST entry: say so, don't crash

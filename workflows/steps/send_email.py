@@ -10,15 +10,22 @@ HTML bodies: values are inserted in one pass, each escaped for where it sits (se
 ``workflows.email_html`` (an nh3 allowlist); the plain-text alternative is made from that
 sanitised body.
 
+An HTML email is sent as ``multipart/alternative``: the plain text made from the sanitised
+body, and the body inside the default layout (``workflows.email_layout``: the store's name,
+``[Store | name]``, else the authentication's). A plain-text email stays one text part.
+
 Customer emails (the sending gate gave an unsubscribe link in the context) carry the RFC 8058
 ``List-Unsubscribe`` headers and a visible link: where the body has ``[Unsubscribe | url]``,
-or in a footer added when it has none.
+or in a footer added when it has none (the layout's, in HTML).
+
+Each sent email is returned in the outcome (``EmailCopy``), which the engine records on the run.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +36,7 @@ from django.core.validators import validate_email
 from django.utils.html import strip_tags
 
 from workflows import email_html
+from workflows.email_layout import render_layout
 from workflows.merge_codes import (
     RenderContext,
     find_codes,
@@ -38,7 +46,15 @@ from workflows.merge_codes import (
 )
 from workflows.sending import unsubscribe
 
-from .base import FieldErrors, StepContext, StepKind, StepOutcome, StepStatus, clean_text
+from .base import (
+    EmailCopy,
+    FieldErrors,
+    StepContext,
+    StepKind,
+    StepOutcome,
+    StepStatus,
+    clean_text,
+)
 
 MAX_TO_LENGTH = 1000
 MAX_SUBJECT_LENGTH = 500
@@ -48,8 +64,20 @@ FORMATS = ("text", "html")
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 # Block-level ends become line breaks in the plain-text alternative of an HTML email.
 _BLOCK_END_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|ul|ol)\s*>", re.IGNORECASE)
+# A sanitised link (nh3 writes attributes in double quotes): its text, then its address.
+_LINK_RE = re.compile(r'<a\b[^>]*?\bhref="([^"]+)"[^>]*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
 _UNSUBSCRIBE_RE = re.compile(r"\[[ \t]*unsubscribe[ \t]*\|[ \t]*url[ \t]*\]", re.IGNORECASE)
+STORE_NAME_CODE = "Store | name"
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An email's rendered content: what is sent, previewed and recorded."""
+
+    subject: str
+    text: str
+    html: str  # the whole HTML document; "" for a plain-text email
 
 
 class SendEmailStep(StepKind):
@@ -94,14 +122,26 @@ class SendEmailStep(StepKind):
             # The full address is shown: the run's merge data, on the same page, holds it too.
             sent_note = f"Sent to {', '.join(recipients)}"
 
-        message = build_message(config, ctx.merge_data, recipients, ctx.unsubscribe_url)
+        content = compose(
+            config, ctx.merge_data, store_name=ctx.store_name, unsubscribe_url=ctx.unsubscribe_url
+        )
+        message = build_message(content, recipients, ctx.unsubscribe_url)
         try:
             sent = message.send(fail_silently=False)
         except Exception as exc:  # any backend (SMTP, console, ...) may fail its own way
             return _failed(f"Not sent: {_describe_error(exc)}")
         if not sent:
             return _failed("Not sent: the email backend accepted no message.")
-        return StepOutcome(StepStatus.SUCCEEDED, sent_note, message_id=message_id_of(message))
+        return StepOutcome(
+            StepStatus.SUCCEEDED,
+            sent_note,
+            message_id=message_id_of(message),
+            email=EmailCopy(tuple(recipients), content.subject, content.text, content.html),
+        )
+
+    def codes_needed(self, config: dict) -> tuple[str, ...]:
+        """An HTML email's layout shows the store's name."""
+        return (STORE_NAME_CODE,) if config.get("format") == "html" else ()
 
     def customer_recipients_possible(self, config: dict) -> bool:
         return any(find_codes(item) for item in _items(config.get("to") or ""))
@@ -138,45 +178,63 @@ def render_recipients(template: str, merge_data: Any) -> tuple[list[str], str | 
     return recipients, None
 
 
-def build_message(
-    config: dict, merge_data: Any, recipients: list[str], unsubscribe_url: str | None = None
-) -> EmailMessage | EmailMultiAlternatives:
-    """The email for ``recipients``; values are rendered once, for where they go, and an HTML
-    body is sanitised after rendering. With ``unsubscribe_url`` (a customer email) it carries
-    the unsubscribe headers and a visible link."""
+def compose(
+    config: dict, merge_data: Any, *, store_name: str = "", unsubscribe_url: str | None = None
+) -> Composed:
+    """The email's subject and bodies; values are rendered once, for where they go, and an
+    HTML body is sanitised after rendering, then put in the layout. ``store_name`` is used
+    when the merge data has no ``[Store | name]``."""
     subject = render(config["subject"], merge_data, context=RenderContext.HEADER)
+    if config.get("format") != "html":
+        template = with_unsubscribe_link(config["body"], unsubscribe_url)
+        return Composed(subject, render(template, merge_data, context=RenderContext.TEXT), "")
+    in_body = _UNSUBSCRIBE_RE.search(config["body"]) is not None
+    template = _UNSUBSCRIBE_RE.sub(
+        lambda _match: html.escape(unsubscribe_url or "", quote=True), config["body"]
+    )
+    body = email_html.sanitize(render(template, merge_data, context=RenderContext.HTML))
+    footer_link = None if in_body else unsubscribe_url
+    name = merge_data.get(STORE_NAME_CODE)
+    name = name if isinstance(name, str) and name.strip() else store_name
+    document = render_layout(subject, body, name, footer_link)
+    text = text_alternative(body)
+    if footer_link:
+        text = text.rstrip() + _text_footer(footer_link)
+    return Composed(subject, text, document)
+
+
+def build_message(
+    content: Composed, recipients: list[str], unsubscribe_url: str | None = None
+) -> EmailMessage | EmailMultiAlternatives:
+    """The email of ``content`` for ``recipients``; with ``unsubscribe_url`` (a customer
+    email) it carries the RFC 8058 unsubscribe headers."""
     sender = settings.DEFAULT_FROM_EMAIL
     headers = {"Message-ID": make_msgid(domain=_sender_domain(sender))}
     if unsubscribe_url:
         headers.update(unsubscribe.headers(unsubscribe_url))
-    is_html = config.get("format") == "html"
-    template = with_unsubscribe_link(config["body"], unsubscribe_url, html_body=is_html)
-    if is_html:
-        body = email_html.sanitize(render(template, merge_data, context=RenderContext.HTML))
-        message = EmailMultiAlternatives(
-            subject, text_alternative(body), sender, recipients, headers=headers
-        )
-        message.attach_alternative(body, "text/html")
-        return message
-    body = render(template, merge_data, context=RenderContext.TEXT)
-    return EmailMessage(subject, body, sender, recipients, headers=headers)
+    if not content.html:
+        return EmailMessage(content.subject, content.text, sender, recipients, headers=headers)
+    message = EmailMultiAlternatives(
+        content.subject, content.text, sender, recipients, headers=headers
+    )
+    message.attach_alternative(content.html, "text/html")
+    return message
 
 
-def with_unsubscribe_link(body: str, url: str | None, *, html_body: bool) -> str:
-    """The body template with ``[Unsubscribe | url]`` replaced by `url` (or removed when there
-    is none), and a footer with the link when a customer email's body has no such code. The
-    link is our own address, put in before merge values are, so no value can become one."""
+def with_unsubscribe_link(body: str, url: str | None) -> str:
+    """A plain-text body (template) with ``[Unsubscribe | url]`` replaced by `url` (or removed
+    when there is none), and a footer with the link when a customer email's body has no such
+    code. The link is our own address, put in before merge values are, so no value can become
+    one."""
     if url is None:
         return _UNSUBSCRIBE_RE.sub("", body)
-    link = html.escape(url, quote=True) if html_body else url
     if _UNSUBSCRIBE_RE.search(body):
-        return _UNSUBSCRIBE_RE.sub(lambda _match: link, body)
-    if html_body:
-        return (
-            f'{body}\n<p style="font-size:12px;color:#666666">Don\'t want these emails? '
-            f'<a href="{link}">Unsubscribe</a>.</p>'
-        )
-    return f"{body.rstrip()}\n\n--\nDon't want these emails? Unsubscribe: {link}\n"
+        return _UNSUBSCRIBE_RE.sub(lambda _match: url, body)
+    return body.rstrip() + _text_footer(url)
+
+
+def _text_footer(url: str) -> str:
+    return f"\n\n--\nDon't want these emails? Unsubscribe: {url}\n"
 
 
 def message_id_of(message: EmailMessage) -> str:
@@ -195,8 +253,17 @@ def _sender_domain(sender: str) -> str | None:
 
 def text_alternative(html_body: str) -> str:
     """A readable plain-text version of an HTML body (tags removed, entities decoded)."""
-    text = html.unescape(strip_tags(_BLOCK_END_RE.sub("\n", html_body)))
+    with_urls = _LINK_RE.sub(_link_text, html_body)
+    text = html.unescape(strip_tags(_BLOCK_END_RE.sub("\n", with_urls)))
     return _BLANK_LINES_RE.sub("\n\n", text).strip() + "\n"
+
+
+def _link_text(match: re.Match) -> str:
+    url, label = match.group(1), match.group(2)
+    shown = html.unescape(url)
+    if shown.startswith("mailto:") or html.unescape(strip_tags(label)).strip() == shown:
+        return label
+    return f"{label} ({url})"
 
 
 def _items(template: str) -> list[str]:

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.ui.permissions import manager_required
+from workflows import email_preview, test_data
 from workflows.ui import steps_editor
 from workflows.ui.step_forms import STEP_FORMS
-from workflows.ui.views import get_workflow, render_workflow_page
+from workflows.ui.test_event_forms import PreviewDataForm
+from workflows.ui.views import PREVIEWED, get_workflow, render_workflow_page
 
 
 def _to_page(workflow):
@@ -96,3 +98,34 @@ def step_delete(request, pk, position):
     else:
         messages.success(request, f"Step {position + 1} deleted.")
     return _to_page(workflow)
+
+
+@require_POST
+@manager_required
+def step_preview(request, pk):
+    """The step form as typed (nothing saved), with its email rendered on the chosen data."""
+    workflow = get_workflow(request, pk)
+    step_type = request.POST.get("step_type", "")
+    if step_type not in PREVIEWED:
+        raise Http404("This step has no preview.")
+    editing = request.POST.get("editing", "")
+    editing = int(editing) if editing.isdigit() and len(editing) < 4 else None
+    if editing is not None and editing >= len(steps_editor.current(workflow)):
+        editing = None
+    form = STEP_FORMS[step_type](request.POST, event_key=workflow.event)
+    preview_form = PreviewDataForm(request.POST, workflow=workflow)
+    preview = None
+    if form.is_valid() and preview_form.is_valid():
+        kind, run_id = preview_form.cleaned_data["data"]
+        try:
+            preview = email_preview.preview(workflow, form.config, kind, run_id)
+        except test_data.UnknownData as exc:  # the run was deleted meanwhile
+            preview_form.add_error("data", str(exc))
+    return render_workflow_page(
+        request,
+        workflow,
+        step_form=form,
+        editing=editing,
+        preview=preview,
+        preview_form=preview_form,
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("workflows/<int:pk>/test/", views.workflow_test, name="test"),
     path("workflows/<int:pk>/delete/", views.workflow_delete, name="delete"),
     path("workflows/<int:pk>/steps/add/<str:step_type>/", steps.step_add, name="step-add"),
+    path("workflows/<int:pk>/steps/preview/", steps.step_preview, name="step-preview"),
     path(step + "edit/", steps.step_edit, name="step-edit"),
     path(step + "move/", steps.step_move, name="step-move"),
     path(step + "delete/", steps.step_delete, name="step-delete"),

@@ -13,11 +13,14 @@ from accounts.scoping import scope_queryset
 from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
 from integrations.events import get_event
 from integrations.models import SubscriptionStatus
-from workflows import services
-from workflows.models import Workflow, WorkflowRun
+from workflows import services, test_data
+from workflows.models import StepType, TestData, Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
 from workflows.ui.presenters import picker, send_window_text, step_summary, subscription_view
+from workflows.ui.test_event_forms import PreviewDataForm, TestEventForm
+
+PREVIEWED = ("send_email",)  # step kinds whose editor previews the email
 
 WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
 LIST_PAGE_SIZE = 50
@@ -41,13 +44,26 @@ def workflow_list(request):
     return render(request, "workflows/list.html", {"page": page, "workflows": page.object_list})
 
 
-def render_workflow_page(request, workflow, *, step_form=None, editing=None, settings_form=None):
+def render_workflow_page(
+    request,
+    workflow,
+    *,
+    step_form=None,
+    editing=None,
+    settings_form=None,
+    test_form=None,
+    preview=None,
+    preview_form=None,
+):
     """The workflow page; ``step_form`` (with ``editing``: a position, or None when adding) shows
-    the steps editor's form inline."""
+    the steps editor's form inline, with an email's ``preview`` when one was asked for."""
     steps = list(workflow.steps.order_by("position"))
     runs = WorkflowRun.objects.filter(workflow=workflow).order_by("-created_at", "-id")
     manage = can_manage(request.user)
     event = get_event(workflow.event)
+    recent = test_data.recent_runs(workflow) if manage else []
+    if manage and test_form is None:
+        test_form = TestEventForm(workflow=workflow, runs=recent)
     context = {
         "workflow": workflow,
         "event": event,
@@ -61,6 +77,15 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
         "editing": editing,
         "picker": picker(workflow, event) if step_form is not None else None,
         "send_window": send_window_text(workflow),
+        "test_form": test_form,
+        "has_http_steps": any(step.type == StepType.HTTP_REQUEST for step in steps),
+        "preview_form": preview_form
+        or (
+            PreviewDataForm(workflow=workflow, runs=recent)
+            if step_form is not None and step_form.step_type in PREVIEWED
+            else None
+        ),
+        "preview": preview,
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }
@@ -114,9 +139,25 @@ def workflow_pause(request, pk):
 @require_POST
 @manager_required
 def workflow_test(request, pk):
-    """Run the workflow now on sample data of its event, then show the run."""
-    run = services.run_test_event(get_workflow(request, pk), request.user)
-    messages.info(request, "Test event sent with sample data (delays skipped, emails to you).")
+    """Run the workflow now on the chosen data (sample data by default), then show the run."""
+    workflow = get_workflow(request, pk)
+    data = request.POST if "test-data" in request.POST else None
+    form = TestEventForm(data, workflow=workflow)
+    if data is None:
+        kind, run_id, send_http = TestData.REGISTERED, None, False
+    elif form.is_valid():
+        (kind, run_id), send_http = form.cleaned_data["data"], form.cleaned_data["send_http"]
+    else:
+        return render_workflow_page(request, workflow, test_form=form)
+    try:
+        run = services.run_test_event(
+            workflow, request.user, data=kind, run_id=run_id, send_http=send_http
+        )
+    except test_data.UnknownData as exc:  # the run was deleted meanwhile
+        messages.error(request, f"No test event sent: {exc}")
+        return redirect("workflows:detail", pk=workflow.pk)
+    http = "HTTP requests sent" if send_http else "HTTP requests not sent"
+    messages.info(request, f"Test event sent (delays skipped, emails to you, {http}).")
     return redirect("workflows:run", pk=run.pk)
 
 

@@ -82,3 +82,34 @@ def check_page(response) -> str:
     assert_csrf_on_post_forms(html)
     assert_fields_labelled(html)
     return html
+
+
+class _Tags(HTMLParser):
+    def __init__(self, tag: str):
+        super().__init__(convert_charrefs=True)
+        self.tag = tag
+        self.found: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == self.tag:
+            self.found.append({name: value if value is not None else "" for name, value in attrs})
+
+
+def tags(html: str, tag: str) -> list[dict[str, str]]:
+    """The attributes (values decoded) of every ``tag`` element in the page, in order."""
+    parser = _Tags(tag)
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def assert_email_frames_are_inert(html: str) -> list[dict[str, str]]:
+    """The page's only scripts are the app's own files, and every frame is sandboxed with no
+    permission at all (a frame's srcdoc can run nothing); returns the frames."""
+    scripts = tags(html, "script")
+    assert all(s.get("src", "").startswith("/static/") for s in scripts), scripts
+    frames = tags(html, "iframe")
+    for frame in frames:
+        assert frame.get("sandbox") == "", frame.get("sandbox")
+        assert "src" not in frame  # content only through srcdoc, never loaded
+    return frames

@@ -16,7 +16,9 @@ from workflows.models import (
     Job,
     SendOnceScope,
     SentEmail,
+    SentMessage,
     StepResult,
+    TestData,
     Workflow,
     WorkflowRun,
 )
@@ -196,9 +198,24 @@ class SentEmailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SentMessageSerializer(serializers.ModelSerializer):
+    """An email the run sent, as it was sent (the HTML part: the whole document, or "")."""
+
+    step = serializers.IntegerField(source="step_result.position", read_only=True)
+    to = serializers.ListField(child=serializers.CharField(), read_only=True)
+    text = serializers.CharField(source="text_body", read_only=True)
+    html = serializers.CharField(source="html_body", read_only=True)
+
+    class Meta:
+        model = SentMessage
+        fields = ["step", "to", "subject", "text", "html", "sent_at"]
+        read_only_fields = fields
+
+
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
     emails = SentEmailSerializer(source="sent_emails", many=True, read_only=True)
+    sent_messages = SentMessageSerializer(many=True, read_only=True)
     merge_data = serializers.SerializerMethodField()
     event = serializers.CharField(source="workflow.event", read_only=True)
 
@@ -217,15 +234,46 @@ class RunSerializer(serializers.ModelSerializer):
             "status",
             "skip_reason",
             "is_test",
+            "test_data",
+            "test_source_run",
+            "test_sends_http",
             "merge_data",
             "steps",
             "emails",
+            "sent_messages",
             "error",
             "created_at",
             "started_at",
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class TestEventSerializer(serializers.Serializer):
+    """What a test event runs on; an empty body is the registered customer's sample data."""
+
+    data = serializers.ChoiceField(
+        choices=TestData.choices,
+        default=TestData.REGISTERED,
+        help_text="`registered` or `guest` sample data, or `run`: a real run's data.",
+    )
+    run = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="With `data` `run`: the id of one of the workflow's real runs.",
+    )
+    send_http = serializers.BooleanField(
+        default=False,
+        help_text="Perform the HTTP steps; otherwise each is recorded as not sent in a test.",
+    )
+
+    def validate(self, attrs):
+        if attrs["data"] == TestData.RUN and "run" not in attrs:
+            raise serializers.ValidationError({"run": ["Required when data is run."]})
+        if attrs["data"] != TestData.RUN and "run" in attrs:
+            raise serializers.ValidationError({"run": ["Only with data run."]})
+        return attrs
 
 
 class JobSerializer(serializers.ModelSerializer):

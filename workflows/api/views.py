@@ -13,15 +13,16 @@ from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
 from initiator_site.api_schema import ErrorSerializer
 from integrations.models import WebhookSubscription
-from workflows import runs, services
+from workflows import runs, services, test_data
 from workflows.api.serializers import (
     RunSerializer,
     SkipCountsQuerySerializer,
     SkipCountsSerializer,
+    TestEventSerializer,
     WorkflowSerializer,
 )
 from workflows.filters import RunFilter
-from workflows.models import SentEmail, Step, StepResult, Workflow, WorkflowRun
+from workflows.models import SentEmail, SentMessage, Step, StepResult, Workflow, WorkflowRun
 from workflows.sending import stats
 
 RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
@@ -30,6 +31,7 @@ RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
         "sent_emails",
         queryset=SentEmail.objects.select_related("step_result").order_by("sent_at", "pk"),
     ),
+    Prefetch("sent_messages", queryset=SentMessage.objects.select_related("step_result")),
 )
 
 
@@ -95,11 +97,26 @@ class WorkflowViewSet(AccountScopedMixin, viewsets.ModelViewSet):
         """Stop listening: removes the BigCommerce hook when no other active workflow needs it."""
         return self._respond(services.pause(self.get_object()))
 
-    @extend_schema(request=None, responses={201: RunSerializer})
+    @extend_schema(request=TestEventSerializer, responses={201: RunSerializer})
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
-        """Run the workflow now on sample data of its event (delays skipped, emails to you)."""
-        run = services.run_test_event(self.get_object(), request.user)
+        """Run the workflow now on sample data of its event (a registered customer or a guest)
+        or on one of its real runs' data: delays skipped, emails only to you, HTTP steps sent
+        only with `send_http`."""
+        workflow = self.get_object()
+        options = TestEventSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        choice = options.validated_data
+        try:
+            run = services.run_test_event(
+                workflow,
+                request.user,
+                data=choice["data"],
+                run_id=choice.get("run"),
+                send_http=choice["send_http"],
+            )
+        except test_data.UnknownData as exc:
+            return Response({"run": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(RunSerializer(RUNS.get(pk=run.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RunSerializer(many=True))

@@ -35,7 +35,7 @@ from tests.factories import (  # noqa: F401 (also importable from here, as they 
     STORE_HASH,
     load_bigcommerce_example,
 )
-from tests.servers import FakeResolver, FakeStore, RecordingServer
+from tests.servers import FakeResolver, FakeStore, RecordingServer, reply
 
 
 @pytest.fixture
@@ -429,6 +429,14 @@ def recording_server():
     """A loopback HTTP server recording what it receives (tests.servers.RecordingServer)."""
     with RecordingServer() as server:
         yield server
+
+
+@pytest.fixture
+def loopback_receiver(settings, recording_server):
+    """An allowlisted loopback server answering 204 at /hooks/survey."""
+    recording_server.routes["/hooks/survey"] = reply(204)
+    settings.OUTBOUND_HTTP_ALLOWLIST = [f"127.0.0.1:{recording_server.port}"]
+    return recording_server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.utils import timezone
 from integrations.events import get_event
 from integrations.subscriptions import subscription_for
 from tests.factories import delivery_body
-from tests.servers import reply
 from workflows import engine, runs, services, tasks
 from workflows.models import Step, StepResult, WorkflowRun
 
@@ -138,14 +137,6 @@ def test_failed_run_is_retried_from_the_failed_step(
     assert mailoutbox[0].to == ["fixed@example.com"]
     with pytest.raises(runs.NotRetryable):
         runs.retry(run)
-
-
-@pytest.fixture
-def loopback_receiver(settings, recording_server):
-    """An allowlisted loopback server answering 204 at /hooks/survey."""
-    recording_server.routes["/hooks/survey"] = reply(204)
-    settings.OUTBOUND_HTTP_ALLOWLIST = [f"127.0.0.1:{recording_server.port}"]
-    return recording_server
 
 
 def test_http_step_posts_merge_data_to_allowlisted_loopback(

@@ -12,7 +12,9 @@ from workflows.models import Step, WorkflowRun
 pytestmark = pytest.mark.django_db
 
 TYPED = {
-    "step-to": "[BigCommerce | Customer | email] or [BigCommerce | Order | billing_address | email]",
+    "step-to": (
+        "[BigCommerce | Customer | email] or [BigCommerce | Order | billing_address | email]"
+    ),
     "step-subject": "Order [BigCommerce | Order | id] for [BigCommerce | Customer | first_name]",
     "step-body": "<p>Hi [BigCommerce | Customer | first_name | default:there]!</p>",
     "step-format": "html",

@@ -476,3 +476,24 @@ def test_an_order_status_change_and_a_converted_cart_show_in_the_store_api(contr
     # And a change without its store, or with a status that is not one, is refused
     assert control("POST", "orders/251/status", {"status_id": 4})[0] == 400
     assert control("POST", "orders/251/status", {"store_hash": STORE, "status_id": "x"})[0] == 400
+
+
+def test_shipments_and_order_products_have_exactly_the_examples_fields(client):
+    # given BigCommerce's examples of a shipment and of an order's products (GET /v2/orders/
+    # {id}/shipments/{id} and /v2/orders/{id}/products: the fields the extra codes read; its
+    # two example products differ in their fields)
+    shipment_example = load_bigcommerce_example("v2_order_shipment_response.json")
+    product_examples = load_bigcommerce_example("v2_order_products_response.json")
+
+    # when the stand-in serves an order's shipment and products
+    shipment = client.get_shipment(251, 12)
+    products = client.get_order_products(251)
+
+    # then they have the same fields, in the same order, of the same JSON types
+    assert list(shipment) == list(shipment_example)
+    assert list(shipment["items"][0]) == list(shipment_example["items"][0])
+    assert len(products) == 3
+    for n, product in enumerate(products):
+        example = product_examples[n % len(product_examples)]
+        assert list(product) == list(example)
+        assert {k: type(v) for k, v in product.items()} == {k: type(v) for k, v in example.items()}

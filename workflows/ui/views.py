@@ -13,7 +13,7 @@ from accounts.scoping import scope_queryset
 from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
 from integrations.events import get_event
 from integrations.models import SubscriptionStatus
-from workflows import services
+from workflows import services, trigger_filters
 from workflows.models import Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
@@ -61,6 +61,8 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
         "editing": editing,
         "picker": picker(workflow, event) if step_form is not None else None,
         "send_window": send_window_text(workflow),
+        "trigger_filter": trigger_filters.describe(workflow.event, workflow.trigger_filter or {}),
+        "filter_options": trigger_filters.options(workflow.event),
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }

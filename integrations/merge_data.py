@@ -10,6 +10,11 @@ cart_converted     v2 order ``data.orderId``    v2 customer ``order.customer_id`
 shipment_created   v2 order ``data.orderId``    v3 customer ``order.customer_id``
 =================  ===========================  ==================================
 
+Every other event's plan is data: its ``fetch`` steps in ``events_catalog.json`` (e.g.
+``order_refunded``: the v2 order, the refund from ``GET /v3/orders/{o}/payment_actions/refunds``,
+the v2 customer), run in order by ``_fetch_catalog_plan``; the body's own ids (a status change)
+are the ``webhook`` resource, which costs no call.
+
 The extra codes (``merge_codes_more.json``) cost a call only when a listening workflow uses
 them: the caller passes the codes used, and each resource they need is fetched once —
 the shipment (``GET /v2/orders/{o}/shipments/{s}``), the order's products (every page of
@@ -17,9 +22,9 @@ the shipment (``GET /v2/orders/{o}/shipments/{s}``), the order's products (every
 authentication by the caller).
 
 The delivery task's time budget (`integrations.bigcommerce.budget`) is sized for the brief's
-plan, ``MAX_FETCH_CALLS``; extra resources share it, and should BigCommerce be so slow that
-they would outlast it, the client's deadline stops the fetch and the delivery is retried later
-(never killed by the task timeout).
+plan, ``MAX_FETCH_CALLS``; extra resources (and a refund's third call) share it, and should
+BigCommerce be so slow that they would outlast it, the client's deadline stops the fetch and
+the delivery is retried later (never killed by the task timeout).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ class ResourceClient(Protocol):
 
     def get_store(self) -> dict: ...
 
+    def get_order_refund(self, order_id: int, refund_id: int) -> dict: ...
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -71,6 +78,8 @@ class Resources:
     shipment: dict | None = None
     order_products: list | None = None
     store: dict | None = None
+    refund: dict | None = None
+    webhook: dict | None = None  # the body's own ids (payloads.DeliveryPayload.fields)
 
 
 def fetch_resources(
@@ -97,6 +106,8 @@ def fetch_resources(
 
 def _fetch_event_resources(client: ResourceClient, payload: DeliveryPayload) -> Resources:
     key = payload.event_key
+    if get_event(key).fetch:
+        return _fetch_catalog_plan(client, payload)
     if key == EventKey.CART_ABANDONED:
         cart = client.get_cart(payload.cart_id)
         customer_id = _customer_id(cart)
@@ -114,6 +125,35 @@ def _fetch_event_resources(client: ResourceClient, payload: DeliveryPayload) -> 
                 customer = client.get_customer_v2(customer_id)
         return Resources(order=order, customer=customer)
     raise ValueError(f"No fetch plan for event {key!r}")
+
+
+# What a catalog plan's step may ask (events_catalog.json's "call"): (client, id, pick) -> value.
+_CALLS: dict[str, Callable[[Any, int, int | None], Any]] = {
+    "order": lambda client, id_, _pick: client.get_order(id_),
+    "customer_v2": lambda client, id_, _pick: client.get_customer_v2(id_),
+    "customer_v3": lambda client, id_, _pick: client.get_customer_v3(id_),
+    "order_refund": lambda client, id_, pick: client.get_order_refund(id_, pick),
+}
+
+
+def _fetch_catalog_plan(client: ResourceClient, payload: DeliveryPayload) -> Resources:
+    """Run a catalog event's fetch steps in order, one call each; a step whose id is missing
+    or 0 (a guest's customer) makes no call and leaves its resource null."""
+    found: dict[str, Any] = {"webhook": dict(payload.fields)}
+    for step in get_event(payload.event_key).fetch:
+        id_ = _positive_id(_lookup(found, step.id))
+        pick = _positive_id(_lookup(found, step.pick)) if step.pick else None
+        if id_ is None or (step.pick and pick is None):
+            found[step.resource] = None
+            continue
+        found[step.resource] = _CALLS[step.call](client, id_, pick)
+    return Resources(**found)
+
+
+def _lookup(found: dict[str, Any], where: str) -> Any:
+    resource, key = where.split(".", 1)
+    value = found.get(resource)
+    return value.get(key) if isinstance(value, dict) else None
 
 
 def build_merge_data(
@@ -264,7 +304,38 @@ def _cart_recovery_url(resources: Resources) -> JSONValue:
     return base.rstrip("/") + CART_PAGE
 
 
+# BigCommerce's order statuses (GET /v2/order_statuses), by id, for a status change's names.
+ORDER_STATUSES = {
+    0: "Incomplete",
+    1: "Pending",
+    2: "Shipped",
+    3: "Partially Shipped",
+    4: "Refunded",
+    5: "Cancelled",
+    6: "Declined",
+    7: "Awaiting Payment",
+    8: "Awaiting Pickup",
+    9: "Awaiting Shipment",
+    10: "Completed",
+    11: "Awaiting Fulfillment",
+    12: "Manual Verification Required",
+    13: "Disputed",
+    14: "Partially Refunded",
+}
+
+
+def _status_name(which: str) -> Callable[[Resources], JSONValue]:
+    def rule(resources: Resources) -> JSONValue:
+        webhook = resources.webhook if isinstance(resources.webhook, dict) else {}
+        status_id = webhook.get(which)
+        return ORDER_STATUSES.get(status_id) if isinstance(status_id, int) else None
+
+    return rule
+
+
 _VALUE_RULES: dict[str, Callable[[Resources], JSONValue]] = {
+    "previous_status_name": _status_name("previous_status_id"),
+    "new_status_name": _status_name("new_status_id"),
     "tracking_link": _tracking_link,
     "order_products": _order_products,
     "shipment_items": _shipment_items,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initiator_site import json_input
-from integrations.events import EventKey, event_for_scope
+from integrations.events import EVENTS, EventKey, event_for_scope
 
 MAX_HASH_LENGTH = 128
 MAX_ID = 2**63 - 1  # fits a signed 64-bit column
@@ -49,6 +49,9 @@ class DeliveryPayload:
     order_id: int | None  # cart_converted, shipment_created
     shipment_id: int | None  # shipment_created
     raw: dict = field(hash=False, repr=False)
+    # A catalog event's body fields, normalised (``order_id``, ``new_status_id``, ...): the
+    # "webhook" resource of its merge codes and fetch plan.
+    fields: dict = field(default_factory=dict, hash=False)
 
 
 def parse_delivery(
@@ -94,6 +97,9 @@ def parse_delivery(
         order_id = _positive_int(data.get("orderId"), "data.orderId")
     if event.key == EventKey.SHIPMENT_CREATED:
         shipment_id = _positive_int(data.get("id"), "data.id")
+    fields = {name: _field(data, name, path) for name, path in event.payload}
+    if "order_id" in fields:
+        order_id = fields["order_id"]
 
     return DeliveryPayload(
         event_key=event.key,
@@ -105,7 +111,54 @@ def parse_delivery(
         order_id=order_id,
         shipment_id=shipment_id,
         raw=raw,
+        fields=fields,
     )
+
+
+# How each body field of a catalog event (events_catalog.json's "payload") is checked: ids
+# that become part of an API URL are positive integers; status ids may be 0 ("Incomplete");
+# the channels are optional. Numbers may come as strings of digits, as for the brief's events.
+MAX_CHANNELS = 100
+_REQUIRED_IDS = {"order_id", "customer_id", "refund_id"}
+_STATUS_IDS = {"previous_status_id", "new_status_id"}
+_OPTIONAL_CHANNEL = "origin_channel_id"
+_CHANNEL_LIST = "channel_ids"
+
+
+def _field(data: dict, name: str, path: str) -> Any:
+    value: Any = data
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    where = f"data.{path}"
+    if name in _REQUIRED_IDS:
+        return _positive_int(value, where)
+    if name in _STATUS_IDS:
+        number = _as_int(value)
+        if number is None or not 0 <= number <= 999:
+            raise PayloadError(
+                f"Field '{where}' must be an order status id (0 to 999), got {_got(value)}."
+            )
+        return number
+    if name == _OPTIONAL_CHANNEL:
+        number = None if value is None else _as_int(value)
+        if value is not None and (number is None or number < 0):
+            raise PayloadError(f"Field '{where}' must be a channel id when present.")
+        return number
+    if name == _CHANNEL_LIST:
+        if value is None:
+            return None
+        numbers = [_as_int(item) for item in value] if isinstance(value, list) else None
+        if (
+            numbers is None
+            or len(numbers) > MAX_CHANNELS
+            or any(n is None or n < 0 for n in numbers)
+        ):
+            raise PayloadError(
+                f"Field '{where}' must be a list of at most {MAX_CHANNELS} channel ids "
+                "when present."
+            )
+        return numbers
+    raise RuntimeError(f"events_catalog.json names an unknown body field {name!r}")
 
 
 def _load_json(body: bytes) -> dict[str, Any]:
@@ -219,3 +272,11 @@ def _got(value: Any) -> str:
 def _show(value: str, limit: int = 80) -> str:
     """Quote untrusted text for an error message, shortened."""
     return ascii(value if len(value) <= limit else value[:limit] + "...")
+
+
+_KNOWN_FIELDS = _REQUIRED_IDS | _STATUS_IDS | {_OPTIONAL_CHANNEL, _CHANNEL_LIST}
+_unknown_fields = {
+    name for event in EVENTS.values() for name, _path in event.payload
+} - _KNOWN_FIELDS
+if _unknown_fields:  # fail at import rather than with a half-working catalog
+    raise RuntimeError(f"events_catalog.json names unknown body fields: {_unknown_fields}")

@@ -4,7 +4,9 @@ The resources in ``sample_resources/`` are BigCommerce's own examples (v3 cart, 
 v3 customer) with their ids made consistent: one registered customer (id 11, Jane Doe) whose cart
 became order 218, so every merge code of every event has a value. The extra codes' resources
 (the shipment, the order's products, the store's settings) are BigCommerce's examples kept for
-the stand-in (``standin/examples``), their ids made consistent the same way.
+the stand-in (``standin/examples``), their ids made consistent the same way. The catalog's
+events (``events_catalog.json``) say in their ``sample`` how their order and body differ
+from those: e.g. a refund's order is partially refunded and its body names refund 3.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from integrations.events import EventKey, get_event
 from integrations.merge_data import Resources
+from integrations.payloads import parse_delivery
 
 SAMPLE_DIR = Path(__file__).with_name("sample_resources")
 EXAMPLES_DIR = Path(__file__).with_name("standin") / "examples"
@@ -75,11 +78,13 @@ def sample_resources(
     resource URLs is filled in. ``guest``: a guest checkout (``customer_id`` 0, no customer
     fetched; the order's billing address and the cart keep their email).
     """
-    get_event(event_key)  # unknown event -> KeyError
     cart = copy.deepcopy(_load("cart"))
     order = copy.deepcopy(_load("order"))
     extras = _extras(order)
-    if event_key == EventKey.CART_ABANDONED:
+    event = get_event(event_key)
+    if event.fetch:
+        resources = _catalog_resources(event, order, extras)
+    elif event_key == EventKey.CART_ABANDONED:
         resources = Resources(
             cart=cart, customer=copy.deepcopy(_load("customer_v2")), store=extras["store"]
         )
@@ -121,7 +126,9 @@ def sample_payload(
     event = get_event(event_key)
     cart = _load("cart")
     order = _load("order")
-    if event_key == EventKey.CART_ABANDONED:
+    if event.fetch:
+        data = _catalog_data(event)
+    elif event_key == EventKey.CART_ABANDONED:
         # The token is the abandoned-cart recovery token; any 32 hex characters will do.
         data: dict[str, Any] = {"type": "cart", "id": cart["id"], "token": uuid.uuid4().hex}
     elif event_key == EventKey.CART_CONVERTED:
@@ -137,6 +144,49 @@ def sample_payload(
         "created_at": created_at if created_at is not None else int(time.time()),
         "producer": f"stores/{store_hash}",
     }
+
+
+def _catalog_ids() -> dict[str, Any]:
+    order = _load("order")
+    return {
+        "{order_id}": order["id"],
+        "{customer_id}": order["customer_id"],
+        "{refund_id}": _example("v3_order_refunds_response.json")["data"][0]["id"],
+    }
+
+
+def _catalog_data(event) -> dict[str, Any]:
+    """The sample body's ``data`` of a catalog event, its placeholders filled in."""
+    ids = _catalog_ids()
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return ids.get(value, value) if isinstance(value, str) else value
+
+    return fill(event.sample.get("data", {}))
+
+
+def _catalog_resources(event, order: dict, extras: dict[str, Any]) -> Resources:
+    """What the catalog event's fetch plan returns for the sample body."""
+    order.update(event.sample.get("order", {}))
+    refund = copy.deepcopy(_example("v3_order_refunds_response.json")["data"][0])
+    refund["order_id"] = order["id"]
+    body = json.dumps(sample_payload(event.key, "sample")).encode()
+    fields = parse_delivery(body, expected_scope=event.scope, expected_store_hash="sample").fields
+    found = {
+        "order": order,
+        "customer": copy.deepcopy(_load("customer_v2")),
+        "refund": refund,
+    }
+    plan = {step.resource for step in event.fetch}
+    wanted = {name: value for name, value in found.items() if name in plan}
+    if "order" not in plan:
+        extras = {"store": extras["store"]}
+    extras.pop("shipment", None)
+    return Resources(webhook=fields, **wanted, **extras)
 
 
 def _fill_store_hash(value: Any, store_hash: str) -> Any:

@@ -97,6 +97,10 @@ WEBHOOK_EXAMPLES = {
     ABANDONED: "webhook_store_cart_abandoned.json",
     CONVERTED: "webhook_store_cart_converted.json",
     SHIPMENT: "webhook_store_shipment_created.json",
+    "order_created": "webhook_store_order_created.json",
+    "order_status_updated": "webhook_store_order_statusUpdated.json",
+    "order_refunded": "webhook_store_order_refund_created.json",
+    "customer_created": "webhook_store_customer_created.json",
 }
 
 

@@ -41,6 +41,7 @@ class FakeStore:
         self.shipment = load_bigcommerce_example("v2_order_shipment_response.json")
         self.order_products = load_bigcommerce_example("v2_order_products_response.json")
         self.store_info = load_bigcommerce_example("v2_store_information_response.json")
+        self.refunds = load_bigcommerce_example("v3_order_refunds_response.json")["data"]
         # The shipment's items are the order's products (BigCommerce's examples differ).
         for item, product in zip(self.shipment["items"], self.order_products, strict=True):
             item["order_product_id"] = product["id"]
@@ -58,6 +59,11 @@ class FakeStore:
             responses.GET, re.compile(rf"{STORE}/v2/orders/\d+/products(\?.*)?$"), self._products
         )
         rsps.add_callback(responses.GET, f"{STORE}/v2/store", self._store_info)
+        rsps.add_callback(
+            responses.GET,
+            re.compile(rf"{STORE}/v3/orders/\d+/payment_actions/refunds$"),
+            self._refunds,
+        )
         rsps.add_callback(
             responses.GET, re.compile(rf"{STORE}/v2/customers/\d+"), self._customer_v2
         )
@@ -125,6 +131,11 @@ class FakeStore:
 
     def _products(self, request):
         return self._injected(request) or self._json(200, self.order_products)
+
+    def _refunds(self, request):
+        order_id = int(request.url.split("/orders/", 1)[1].split("/")[0])
+        body = {"data": [{**refund, "order_id": order_id} for refund in self.refunds], "meta": {}}
+        return self._injected(request) or self._json(200, body)
 
     def _store_info(self, request):
         return self._injected(request) or self._json(200, self.store_info)

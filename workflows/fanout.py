@@ -22,7 +22,7 @@ from integrations import deliveries
 from integrations.deliveries import lease
 from integrations.merge_data import search_keys
 from integrations.models import WebhookDelivery
-from workflows import broker, engine, runs, used_codes
+from workflows import broker, engine, filtering, runs, used_codes
 from workflows.models import (
     SEND_ONCE_DEFAULTS,
     RunStatus,
@@ -60,12 +60,16 @@ def process(delivery: WebhookDelivery) -> str:
         )
     except Exception as exc:  # the policy module decides retry vs fail by error class
         return deliveries.handle_error(delivery, exc)
+    # Trigger filters: after the one fetch, before any run exists.
+    workflows, held = filtering.split(workflows, merge_data)
     planned = plan(workflows, delivery, merge_data, subject_keys, steps)
     with transaction.atomic():
         new_runs = store(planned, delivery)
-        deliveries.mark_processed(delivery)
+        filtering.record(delivery, held)
+        deliveries.mark_processed(delivery, filtering.note(held))
     start_runs([run for run in new_runs if run.status == RunStatus.PENDING])
-    return f"processed: {len(new_runs)} run(s) created"
+    filtered = f", {len(held)} held back by trigger filters" if held else ""
+    return f"processed: {len(new_runs)} run(s) created{filtered}"
 
 
 @dataclass

@@ -24,6 +24,7 @@ from workflows.models import Step, WorkflowRun
 
 CART_GONE = "the cart was converted or deleted while the run waited"
 ORDER_GONE = "the order no longer exists"
+CUSTOMER_GONE = "the customer no longer exists"
 
 
 TRY_AGAIN_AFTER = timedelta(minutes=10)
@@ -37,6 +38,13 @@ class RefreshFailed(Exception):
     def __init__(self, message: str, *, transient: bool):
         super().__init__(message)
         self.transient = transient
+
+
+def gone_reason(event_key: str) -> str:
+    """Why a run stops when its event's first resource is gone (404)."""
+    if event_key == EventKey.CART_ABANDONED:
+        return CART_GONE
+    return CUSTOMER_GONE if event_key == EventKey.CUSTOMER_CREATED else ORDER_GONE
 
 
 def stop_statuses(workflow) -> set[int]:
@@ -60,7 +68,7 @@ def refresh(run: WorkflowRun) -> str | None:
     try:
         resources, merge_data, _keys = deliveries.fetch(delivery, codes)
     except errors.NotFound:
-        return CART_GONE if run.workflow.event == EventKey.CART_ABANDONED else ORDER_GONE
+        return gone_reason(run.workflow.event)
     except errors.BigCommerceError as exc:
         transient = isinstance(exc, TRANSIENT)
         raise RefreshFailed(

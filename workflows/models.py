@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from integrations.events import EventKey
+from integrations.events import EVENTS, EventKey
 from workflows.states import RunStatus, SkipReason, StepStatus
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "TestData",
     "Suppression",
     "SuppressionReason",
+    "FilteredDelivery",
     "Workflow",
     "WorkflowRun",
     "WorkflowStatus",
@@ -59,11 +60,9 @@ class SendOnceScope(models.TextChoices):
 
 
 # Send-once is on by default: new workflows get their event's scope (split shipments and a
-# cart abandoned twice don't email the same person twice).
+# cart abandoned twice don't email the same person twice), as the event catalog says.
 SEND_ONCE_DEFAULTS = {
-    EventKey.SHIPMENT_CREATED: SendOnceScope.ORDER,
-    EventKey.CART_CONVERTED: SendOnceScope.ORDER,
-    EventKey.CART_ABANDONED: SendOnceScope.CART,
+    key: SendOnceScope(event.send_once) for key, event in EVENTS.items() if event.send_once
 }
 
 
@@ -138,6 +137,12 @@ class Workflow(models.Model):
         ],
         help_text="BigCommerce order status ids (4 Refunded, 5 Cancelled, 6 Declined, …) that "
         "stop a run when the order has one after a wait (its data is fetched again then).",
+    )
+    trigger_filter = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Which deliveries of the event start it: conditions, order status from / to, "
+        "statuses to skip, channels ({} = every delivery; workflows/trigger_filters.py).",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -389,3 +394,27 @@ class Job(models.Model):
 # The customer-safe sending records live beside their rules (workflows/sending/).
 from workflows.sending.models import SentEmail, Suppression, SuppressionReason  # noqa: E402
 from workflows.sent_messages import SentMessage  # noqa: E402
+
+
+class FilteredDelivery(models.Model):
+    """A delivery a workflow's trigger filter held back: no run exists for it, this says why."""
+
+    delivery = models.ForeignKey(
+        "integrations.WebhookDelivery", on_delete=models.CASCADE, related_name="filtered"
+    )
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="filtered")
+    reason = models.TextField(help_text="Why the filter held it back, in words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "workflow"], name="unique_filtered_delivery_workflow"
+            )
+        ]
+        indexes = [models.Index(fields=["workflow", "created_at"], name="filtered_stats_idx")]
+        verbose_name_plural = "filtered deliveries"
+
+    def __str__(self) -> str:
+        return f"delivery #{self.delivery_id} held back for workflow #{self.workflow_id}"

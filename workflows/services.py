@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import subscriptions
+from integrations.events import EVENTS
 from integrations.merge_data import resources_in, search_keys, subject_keys
 from integrations.models import WebhookSubscription
 from workflows import engine, test_data
@@ -95,10 +96,28 @@ def _misfits(problems):
     return _VALID_CODES_RE.sub("", problems) if isinstance(problems, str) else problems
 
 
+def event_defaults(event_key) -> dict:
+    """A new workflow's settings its event decides: the trigger filter (e.g. new orders still
+    awaiting payment are skipped) and the order statuses that stop a run after a wait (a
+    refund's workflow is not stopped by its own refund)."""
+    event = EVENTS.get(event_key)
+    if event is None:
+        return {}
+    defaults: dict = {"trigger_filter": dict(event.default_filter)}
+    if event.stop_on_order_statuses is not None:
+        defaults["stop_on_order_statuses"] = event.stop_on_order_statuses
+    return defaults
+
+
 def create_workflow(*, account, created_by, steps: list[dict], **fields) -> Workflow:
     """A new draft. Send-once is on by default: once per order for shipments and converted
     carts, once per cart for abandoned ones (pass ``send_once_scope=""`` to turn it off)."""
     fields.setdefault("send_once_scope", SEND_ONCE_DEFAULTS.get(fields.get("event"), ""))
+    fields.update(
+        (name, value)
+        for name, value in event_defaults(fields.get("event")).items()
+        if name not in fields
+    )
     with transaction.atomic():
         workflow = Workflow.objects.create(account=account, created_by=created_by, **fields)
         replace_steps(workflow, steps)

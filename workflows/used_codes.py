@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from workflows import merge_codes
+from workflows import merge_codes, trigger_filters
 from workflows.models import Step, Workflow
 from workflows.steps.registry import get_kind
 
@@ -17,7 +17,8 @@ MAX_REMEMBERED_WORKFLOWS = 10_000
 
 
 def codes_used(workflows: list[Workflow], steps: dict[int, list[Step]]) -> frozenset[str]:
-    """Every code the workflows' steps read (formats' needs included), for the fetch."""
+    """Every code the workflows' steps and trigger filters read (formats' needs included),
+    for the fetch."""
     used: set[str] = set()
     for workflow in workflows:
         used |= workflow_codes(workflow, steps.get(workflow.pk, []))
@@ -31,6 +32,7 @@ def workflow_codes(workflow: Workflow, steps: list[Step]) -> frozenset[str]:
         return remembered[1]
     codes = merge_codes.codes_used(text for step in steps for text in _texts(step.config))
     codes |= {code for step in steps for code in get_kind(step.type).codes_needed(step.config)}
+    codes |= trigger_filters.codes_needed(workflow.event, workflow.trigger_filter or {})
     if len(_CODES_BY_WORKFLOW) >= MAX_REMEMBERED_WORKFLOWS:
         _CODES_BY_WORKFLOW.clear()
     _CODES_BY_WORKFLOW[workflow.pk] = (key, codes)

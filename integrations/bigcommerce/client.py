@@ -280,6 +280,21 @@ class BigCommerceClient:
                 break
         return products
 
+    def get_order_refund(self, order_id: int | str, refund_id: int | str) -> dict:
+        """``GET /v3/orders/{id}/payment_actions/refunds``: the order's refund ``refund_id``
+        (the list holds every refund of the order; NotFound when none has that id)."""
+        order_id = _positive_int(order_id, "order_id")
+        refund_id = _positive_int(refund_id, "refund_id")
+        what = f"refund {refund_id} of order {order_id}"
+        path = f"/v3/orders/{order_id}/payment_actions/refunds"
+        data = self._object(self._call("GET", path, what), what).get("data")
+        if not isinstance(data, list):
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no data list).")
+        for item in data:
+            if isinstance(item, dict) and item.get("id") == refund_id:
+                return item
+        raise NotFound(f"BigCommerce has no {what}; it may have been deleted.", status_code=200)
+
     # --- our webhooks (the only writes) -----------------------------------------------------
 
     def list_hooks(self) -> list[dict]:

@@ -4,7 +4,9 @@
   ``POST stats/reset``.
 - ``POST fire`` ``{"store_hash", "scope", "data"?, "hash"?, "count"?: 1}`` -> POSTs a
   BigCommerce-shaped delivery to every active hook of that store and scope, with the hook's
-  headers; answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
+  headers (any scope: ``store/order/created``, ``store/order/statusUpdated`` — the order then
+  has the new status —, ``store/order/refund/created``, ``store/customer/created``, ...);
+  answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
 - ``GET|POST|DELETE faults``: list / queue ``{"path_contains", "status"?, "times"?: 1,
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
   ``status`` 0: drop the connection without answering.
@@ -27,8 +29,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from integrations.merge_data import ORDER_STATUSES
+
 from . import data as samples
 from .state import StandInError, StandInState
+
+STATUS_UPDATED = "store/order/statusUpdated"
 
 
 def is_loopback(host: str) -> bool:
@@ -62,8 +68,18 @@ class StandInControl(StandInState):
             session.trust_env = False  # straight to the destination, never through a proxy
             for _ in range(count):
                 payload = samples.delivery_payload(store_hash, scope, data, event_hash)
+                self._status_changed(store_hash, payload)
                 results.extend(_deliver(session, hook, payload, timeout) for hook in targets)
         return results
+
+    def _status_changed(self, store_hash: str, payload: dict) -> None:
+        """An order's status change is announced after it happened: the order then has it."""
+        status = payload["data"].get("status")
+        if payload["scope"] != STATUS_UPDATED or not isinstance(status, dict):
+            return
+        new, order_id = status.get("new_status_id"), payload["data"].get("id")
+        if isinstance(new, int) and isinstance(order_id, int):
+            self.set_order_status(store_hash, order_id, new, ORDER_STATUSES.get(new, ""))
 
     def _control(self, method: str, path: str, body: Any) -> Any:
         """The answer to a control request (``path`` without ``/_standin``), sent with 200."""

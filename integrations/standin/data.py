@@ -12,6 +12,8 @@ that tests and benchmarks can predict every answer:
 - order ``{id}``'s products: ``1 + id % 3`` of them, from BigCommerce's two example products,
   ids ``id * 10 + n``; shipment ``{s}`` of order ``{id}`` (any ``s`` 1..899999) ships them all,
   tracking number ``EJ{id:09d}US``.
+- order ``{id}``'s refunds (``GET /v3/orders/{id}/payment_actions/refunds``): one, id
+  ``refund_id_for(id)`` (``id * 10 + 1``), of BigCommerce's example refund's amount.
 - "Deleted" resources: order and customer ids >= 900000, and carts whose UUID starts with
   ``00000000``, answer 404 like BigCommerce does for a resource that no longer exists.
 """
@@ -47,6 +49,10 @@ DELIVERY_EXAMPLES = {
     "store/cart/abandoned": "webhook_store_cart_abandoned.json",
     "store/cart/converted": "webhook_store_cart_converted.json",
     "store/shipment/created": "webhook_store_shipment_created.json",
+    "store/order/created": "webhook_store_order_created.json",
+    "store/order/statusUpdated": "webhook_store_order_statusUpdated.json",
+    "store/order/refund/created": "webhook_store_order_refund_created.json",
+    "store/customer/created": "webhook_store_customer_created.json",
 }
 
 
@@ -128,6 +134,21 @@ def order(order_id: int, store_hash: str) -> dict | None:
         billing["first_name"], billing["last_name"], billing["email"] = _person(customer_id)
     else:
         billing["email"] = f"guest.{order_id}@example.com"
+    return result
+
+
+def refund_id_for(order_id: int) -> int:
+    """The id of order ``order_id``'s one refund."""
+    return order_id * 10 + 1
+
+
+def order_refunds(order_id: int) -> dict | None:
+    """``GET /v3/orders/{id}/payment_actions/refunds``, or None for a "deleted" order."""
+    if not exists(order_id):
+        return None
+    result = example("v3_order_refunds_response.json")
+    for refund in result["data"]:
+        refund.update(id=refund_id_for(order_id), order_id=order_id)
     return result
 
 
@@ -278,8 +299,12 @@ def event_data(scope: str, rng: random.Random | None = None) -> dict:
         data = {"type": kind, "id": order_id}
     if data["type"] == "cart":
         data["id"] = _random_cart_id(rng)
-    elif data["type"] == "shipment":
+    elif data["type"] in ("shipment", "customer"):
         data["id"] = rng.randint(1, MISSING_FROM_ID - 1)
+    elif data["type"] == "order":
+        data["id"] = order_id
+    if isinstance(data.get("refund"), dict):
+        data["refund"]["refund_id"] = refund_id_for(order_id)
     if "token" in data:
         data["token"] = f"{rng.getrandbits(128):032x}"
     if "orderId" in data:

@@ -57,6 +57,12 @@ ROUTES = [
         "_shipment",
     ),
     ("GET", r"/v2/orders/(?P<id>[^/]+)/products", "GET /v2/orders/{id}/products", "_products"),
+    (
+        "GET",
+        r"/v3/orders/(?P<id>[^/]+)/payment_actions/refunds",
+        "GET /v3/orders/{id}/payment_actions/refunds",
+        "_refunds",
+    ),
     ("GET", r"/v2/customers/(?P<id>[^/]+)", "GET /v2/customers/{id}", "_customer_v2"),
     ("GET", r"/v3/customers", "GET /v3/customers", "_customers_v3"),
     ("GET", r"/v3/hooks", "GET /v3/hooks", "_list_hooks"),
@@ -219,6 +225,10 @@ class StandIn(StandInControl):
         page = max(_int((query.get("page") or ["1"])[0]), 1)
         chunk = products[(page - 1) * limit : page * limit]
         return Reply(200, chunk) if chunk else Reply(204)
+
+    def _refunds(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        refunds = samples.order_refunds(_int(params["id"]))
+        return Reply(200, refunds) if refunds else Reply(404, v3_error(404, "Order not found"))
 
     def _customer_v2(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         customer = samples.customer_v2(_int(params["id"]), store_hash)

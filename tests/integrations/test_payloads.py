@@ -263,7 +263,7 @@ def test_unknown_expected_scope_is_a_programming_error():
     # when parsing a body for it
     # then it is a plain ValueError (a bug on our side), not a 400 for the sender
     with pytest.raises(ValueError) as excinfo:
-        parse_delivery(b"{}", expected_scope="store/order/created", expected_store_hash=STORE)
+        parse_delivery(b"{}", expected_scope="store/order/archived", expected_store_hash=STORE)
     assert not isinstance(excinfo.value, PayloadError)
 
 

@@ -17,7 +17,7 @@ from integrations import deliveries
 from integrations.api.serializers import DeliverySerializer
 from integrations.models import WebhookDelivery
 from workflows import replay
-from workflows.api.serializers import DetailSerializer, JobSerializer
+from workflows.api.serializers import DeliveryDetailSerializer, DetailSerializer, JobSerializer
 from workflows.filters import DeliveryFilter
 from workflows.models import Job
 
@@ -29,6 +29,9 @@ class DeliveryViewSet(AccountScopedMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IntegrationManagerForWrites]
     filter_backends = [DjangoFilterBackend]
     filterset_class = DeliveryFilter
+
+    def get_serializer_class(self):
+        return DeliveryDetailSerializer if self.action == "retrieve" else DeliverySerializer
 
     def filter_queryset(self, queryset):
         # The search is the list's; one delivery is found by its id alone.

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.fields import AccountScopedPrimaryKeyField
+from integrations.api.serializers import DeliverySerializer
 from integrations.events import EVENTS
 from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for, webhook_url
-from workflows import services
+from workflows import filtering, services, trigger_filters
+from workflows.conditions import OPERATORS
 from workflows.models import (
     Initiator,
     Job,
@@ -23,6 +26,15 @@ from workflows.models import (
     WorkflowRun,
 )
 from workflows.steps.registry import validate_steps
+
+
+def _status_ids_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=trigger_filters.MAX_STATUS_ID),
+        required=False,
+        max_length=trigger_filters.MAX_IDS,
+        **kwargs,
+    )
 
 
 def as_drf_error(exc: DjangoValidationError):
@@ -105,6 +117,41 @@ class StatusIdsField(serializers.ListField):
         return ",".join(str(status) for status in sorted(set(super().to_internal_value(data))))
 
 
+class FilterRuleSerializer(serializers.Serializer):
+    merge_code = serializers.CharField(max_length=300)
+    operator = serializers.ChoiceField(choices=list(OPERATORS))
+    value = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class TriggerFilterSerializer(serializers.Serializer):
+    """Which deliveries of the event start the workflow, checked after the store's data is read
+    and before any run exists; a delivery held back starts no run and is counted. Every part is
+    optional ({} lets every delivery through). Status ids are BigCommerce's order statuses (0
+    Incomplete, 1 Pending, 2 Shipped, 7 Awaiting Payment, 10 Completed, 11 Awaiting
+    Fulfillment, ...)."""
+
+    match = serializers.ChoiceField(
+        choices=["all", "any"], required=False, help_text="How the rules combine."
+    )
+    rules = FilterRuleSerializer(
+        many=True, required=False, max_length=20, help_text="Conditions on the merge codes."
+    )
+    status_from = _status_ids_field(help_text="A status change's previous status is one of these.")
+    status_to = _status_ids_field(
+        help_text="The new status (a status change) or the order's status is one of these."
+    )
+    skip_statuses = _status_ids_field(help_text="Orders with one of these statuses are held back.")
+    channels = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=2**31 - 1),
+        required=False,
+        max_length=trigger_filters.MAX_IDS,
+        help_text="The order's, cart's or sign-up channel is one of these.",
+    )
+
+    def to_representation(self, config):
+        return dict(config or {})
+
+
 class WorkflowSerializer(serializers.ModelSerializer):
     initiator = WorkflowInitiatorSerializer(source="*")
     steps = StepSerializer(many=True, required=False)
@@ -115,6 +162,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
         max_length=30,
         help_text="Order status ids that stop a run when, after a wait, the order has one.",
     )
+    trigger_filter = TriggerFilterSerializer(required=False)
     subscription = serializers.SerializerMethodField()
     # null once the user who created it is deleted
     created_by = serializers.SlugRelatedField(
@@ -133,6 +181,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "consent",
             "send_window",
             "stop_on_order_statuses",
+            "trigger_filter",
             "subscription",
             "created_by",
             "created_at",
@@ -160,6 +209,12 @@ class WorkflowSerializer(serializers.ModelSerializer):
             )
         event = attrs.get("event") or getattr(self.instance, "event", None)
         steps = attrs.get("steps")
+        if "trigger_filter" in attrs or (self.instance is not None and "event" in attrs):
+            config = attrs.get("trigger_filter", getattr(self.instance, "trigger_filter", {}))
+            try:
+                attrs["trigger_filter"] = trigger_filters.validate_filter(dict(config), event)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"trigger_filter": exc.messages}) from None
         try:
             if steps is not None:
                 attrs["steps"] = validate_steps([dict(s) for s in steps], event)
@@ -310,3 +365,26 @@ class SkipCountsSerializer(serializers.Serializer):
 
     counts = serializers.DictField(child=serializers.IntegerField())
     total = serializers.IntegerField()
+
+
+class FilteredSerializer(serializers.Serializer):
+    """A workflow whose trigger filter held the delivery back (no run), and why."""
+
+    workflow = serializers.IntegerField(source="workflow_id")
+    workflow_name = serializers.CharField(source="workflow.name")
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DeliveryDetailSerializer(DeliverySerializer):
+    """One delivery, with the workflows whose trigger filter held it back."""
+
+    filtered = serializers.SerializerMethodField()
+
+    @extend_schema_field(FilteredSerializer(many=True))
+    def get_filtered(self, delivery) -> list:
+        return FilteredSerializer(filtering.for_delivery(delivery.pk), many=True).data
+
+    class Meta(DeliverySerializer.Meta):
+        fields = [*DeliverySerializer.Meta.fields, "filtered"]
+        read_only_fields = fields

@@ -3,6 +3,8 @@
 - A registered customer of the cart events: the v2 customer's ``accepts_marketing``.
 - A registered customer of a shipment: the v3 customer's
   ``accepts_product_review_abandoned_cart_emails``.
+- A registered customer of the catalog's events (new orders, status changes, refunds, new
+  customers): the v2 customer's ``accepts_marketing``, as ``events_catalog.json`` names it.
 - A guest (``customer_id`` 0): the order's ``is_email_opt_in``; an abandoned cart of a guest
   has no such field, so a guest cart never consents.
 
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.events import EventKey
+from integrations.events import EVENTS, EventKey
 
 CODE = "BigCommerce | {} | {}".format
 
@@ -42,6 +44,10 @@ RULES = {
         CODE("Order", "is_email_opt_in"),
     ),
 }
+
+
+# The catalog's events name their codes (events_catalog.json, "consent").
+RULES.update({key: ConsentRule(**event.consent) for key, event in EVENTS.items() if event.consent})
 
 
 def consent(event_key: str, merge_data: Mapping[str, Any]) -> tuple[bool, str]:

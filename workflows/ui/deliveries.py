@@ -18,7 +18,7 @@ from integrations import deliveries
 from integrations.models import WebhookDelivery
 from workflows import replay
 from workflows.filters import DeliveryFilter
-from workflows.models import WorkflowRun
+from workflows.models import FilteredDelivery, WorkflowRun
 from workflows.ui.search import search
 
 ACCOUNT_PATH = "subscription__authentication__account"
@@ -34,7 +34,8 @@ def back_to_list(request, query: str = ""):
 
 
 def count_runs(page_rows) -> None:
-    """Each delivery's `run_count`, for a page of them in one query."""
+    """Each delivery's `run_count`, and why trigger filters held it back (`filtered`), for a
+    page of them in two queries."""
     rows = list(page_rows)
     counts = dict(
         WorkflowRun.objects.filter(delivery__in=rows)
@@ -42,8 +43,12 @@ def count_runs(page_rows) -> None:
         .annotate(n=Count("pk"))
         .values_list("delivery", "n")
     )
+    held = {}
+    for row in FilteredDelivery.objects.filter(delivery__in=rows).values("delivery", "reason"):
+        held.setdefault(row["delivery"], []).append(row["reason"])
     for delivery in rows:
         delivery.run_count = counts.get(delivery.pk, 0)
+        delivery.filtered = held.get(delivery.pk, [])
 
 
 @require_GET

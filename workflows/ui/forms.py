@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from integrations.events import EVENTS
+from integrations.merge_data import ORDER_STATUSES as ALL_ORDER_STATUSES
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import Form
-from workflows import services
+from workflows import services, trigger_filters
 from workflows.models import Consent, SendOnceScope, Workflow
 from workflows.sending.window import WEEKDAY_NAMES
 
@@ -32,6 +35,19 @@ CONSENT_RISK = (
     "receipt."
 )
 EVENT_CHOICES = [(key, event.name) for key, event in EVENTS.items()]
+STATUS_CHOICES = [(str(status), name) for status, name in ALL_ORDER_STATUSES.items()]
+
+
+def filter_initial(config: dict) -> dict:
+    """The settings form's trigger filter fields from a workflow's filter."""
+    return {
+        "trigger_skip_statuses": [str(i) for i in config.get("skip_statuses", [])],
+        "trigger_status_from": [str(i) for i in config.get("status_from", [])],
+        "trigger_status_to": [str(i) for i in config.get("status_to", [])],
+        "trigger_channels": ", ".join(str(i) for i in config.get("channels", [])),
+        "trigger_match": config.get("match", "all"),
+        "trigger_rules": json.dumps(config["rules"], indent=1) if config.get("rules") else "",
+    }
 
 
 class WorkflowNameForm(Form):
@@ -133,6 +149,48 @@ class WorkflowSettingsForm(Form):
         "the run stops (a cart that is gone always stops an abandoned-cart run).",
     )
 
+    trigger_skip_statuses = forms.MultipleChoiceField(
+        label="Trigger filter: skip orders whose status is",
+        choices=STATUS_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Such a delivery starts no run and is counted as filtered.",
+    )
+    trigger_status_from = forms.MultipleChoiceField(
+        label="Trigger filter: status changed from",
+        choices=STATUS_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: from any status.",
+    )
+    trigger_status_to = forms.MultipleChoiceField(
+        label="Trigger filter: order status is (or changed to)",
+        choices=STATUS_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: any status.",
+    )
+    trigger_channels = forms.CharField(
+        label="Trigger filter: channel ids",
+        required=False,
+        max_length=400,
+        help_text="Comma-separated BigCommerce channel ids (1 is the store's own storefront); "
+        "empty: every channel.",
+    )
+    trigger_match = forms.ChoiceField(
+        label="Trigger filter: conditions must",
+        choices=[("all", "all hold"), ("any", "any hold")],
+        required=False,
+    )
+    trigger_rules = forms.CharField(
+        label="Trigger filter: conditions (JSON)",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text='Rules as in a Condition step, e.g. [{"merge_code": "BigCommerce | Order | '
+        'total_inc_tax", "operator": "gt", "value": "50"}]; empty: none.',
+    )
+
     def __init__(self, *args, workflow, **kwargs):
         kwargs.setdefault(
             "initial",
@@ -147,6 +205,7 @@ class WorkflowSettingsForm(Form):
                 "send_window_start_hour": workflow.send_window_start_hour,
                 "send_window_end_hour": workflow.send_window_end_hour,
                 "stop_on_order_statuses": workflow.stop_on_order_statuses.split(","),
+                **filter_initial(workflow.trigger_filter or {}),
             },
         )
         super().__init__(*args, prefix="settings", **kwargs)
@@ -173,7 +232,33 @@ class WorkflowSettingsForm(Form):
         cleaned["send_window_end_hour"] = self.workflow.send_window_end_hour if end is None else end
         if cleaned["send_window_start_hour"] >= cleaned["send_window_end_hour"]:
             self.add_error("send_window_end_hour", "The window must close after it opens.")
+        self._clean_trigger_filter(cleaned, cleaned.get("event") or self.workflow.event)
         return cleaned
+
+    def _clean_trigger_filter(self, cleaned, event) -> None:
+        """The trigger filter from its fields (left out: unchanged), checked for the event."""
+        if f"{self.prefix}-trigger-sent" in self.data:
+            config = {
+                name: [int(i) for i in cleaned.pop(f"trigger_{name}", None) or []]
+                for name in ("skip_statuses", "status_from", "status_to")
+            }
+            channels = cleaned.pop("trigger_channels", "") or ""
+            config["channels"] = [part.strip() for part in channels.split(",") if part.strip()]
+            rules = (cleaned.pop("trigger_rules", "") or "").strip()
+            config["match"] = cleaned.pop("trigger_match", "") or "all"
+            try:
+                config["rules"] = json.loads(rules) if rules else []
+            except ValueError:
+                self.add_error("trigger_rules", "Not valid JSON: give a list of rules.")
+                return
+        else:
+            config = dict(self.workflow.trigger_filter or {})
+            for name in [key for key in cleaned if key.startswith("trigger_")]:
+                cleaned.pop(name)
+        try:
+            cleaned["trigger_filter"] = trigger_filters.validate_filter(config, event)
+        except ValidationError as exc:
+            self.add_error(None, ValidationError(["Trigger filter:", *exc.messages]))
 
     def clean_consent(self):
         return self.cleaned_data.get("consent") or self.workflow.consent

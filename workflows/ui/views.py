@@ -13,7 +13,7 @@ from accounts.scoping import scope_queryset
 from accounts.ui.permissions import can_manage, manager_required, scoped_or_404
 from integrations.events import get_event
 from integrations.models import SubscriptionStatus
-from workflows import services, test_data
+from workflows import services, test_data, trigger_filters
 from workflows.models import StepType, TestData, Workflow, WorkflowRun
 from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
@@ -86,6 +86,8 @@ def render_workflow_page(
             else None
         ),
         "preview": preview,
+        "trigger_filter": trigger_filters.describe(workflow.event, workflow.trigger_filter or {}),
+        "filter_options": trigger_filters.options(workflow.event),
         "settings_form": settings_form
         or (WorkflowSettingsForm(workflow=workflow) if manage else None),
     }

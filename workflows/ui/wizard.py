@@ -20,7 +20,7 @@ from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import NewAuthenticationForm
 from integrations.ui.views import add_verification_error
-from workflows import services
+from workflows import services, trigger_filters
 from workflows.models import Initiator
 from workflows.ui.forms import EventForm, ExistingAuthenticationForm, WorkflowNameForm
 from workflows.ui.presenters import merge_code_groups
@@ -127,7 +127,11 @@ def overview_step(request):
     if missing:
         return missing
     event = EVENTS[_state(request)["event"]]
-    context = {"event": event, "groups": merge_code_groups(event)}
+    context = {
+        "event": event,
+        "groups": merge_code_groups(event),
+        "default_filter": trigger_filters.describe(event.key, event.default_filter),
+    }
     return _render(request, "overview", "overview.html", context)
 
 

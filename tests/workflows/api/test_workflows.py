@@ -20,8 +20,13 @@ def test_initiators_list_events(api_client, member):
         "cart_abandoned",
         "cart_converted",
         "shipment_created",
+        "order_created",
+        "order_status_updated",
+        "order_refunded",
+        "customer_created",
     ]
     assert initiator["events"][2]["scope"] == "store/shipment/created"
+    assert initiator["events"][5]["scope"] == "store/order/refund/created"
 
 
 @pytest.mark.parametrize(

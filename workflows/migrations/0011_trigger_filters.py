@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('integrations', '0007_more_events'),
-        ('workflows', '0009_stop_on_order_statuses'),
+        ('workflows', '0010_event_data'),
     ]
 
     operations = [

@@ -308,7 +308,7 @@ class BigCommerceClient:
         data = self._object(self._call("GET", "/v3/hooks/admin", what), what).get("data")
         data = self._object(data, what)
         for key in ("hooks_list", "blocked_domains"):
-            if not isinstance(data.get(key) or [], list):
+            if data.get(key) is not None and not isinstance(data[key], list):
                 raise BadResponse(f"BigCommerce sent an unexpected {key} in {what}.")
         return data
 

@@ -3,55 +3,77 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
 import pygal
 from pygal.style import Style
 
-STYLE = Style(
-    background="transparent",
-    plot_background="transparent",
-    font_family="system-ui, sans-serif",
-    colors=(
-        "#1f6feb",
-        "#2da44e",
-        "#cf222e",
-        "#8250df",
-        "#bf8700",
-        "#57606a",
-        "#0a7ea4",
-        "#e16f24",
-        "#6e7781",
-    ),
-)
+# A line keeps its colour whichever others are drawn beside it; other lines take the palette.
+COLORS = {
+    "received": "#1f6feb",
+    "sent": "#1f6feb",
+    "succeeded": "#2da44e",
+    "failed": "#cf222e",
+    "stopped": "#8c959f",
+    "in_progress": "#54aeff",
+    "skipped_suppressed": "#8250df",
+    "skipped_no_consent": "#bf8700",
+    "skipped_frequency_cap": "#e16f24",
+    "skipped_send_once": "#0a7ea4",
+}
+PALETTE = ("#6639ba", "#953800", "#1b7c83", "#9a6700", "#57606a")
+Y_STEPS = 5
+
+
+def _style(colors: tuple[str, ...]) -> Style:
+    return Style(
+        background="transparent",
+        plot_background="transparent",
+        font_family="system-ui, sans-serif",
+        colors=colors or PALETTE,
+        title_font_size=18,
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        no_data_font_size=18,
+    )
+
+
+def _y_labels(lines: list[dict]) -> list[int]:
+    """Whole numbers from 0 past the highest day's stack, about Y_STEPS of them."""
+    days = zip(*(line["values"] for line in lines), strict=True)
+    highest = max((sum(day) for day in days), default=0)
+    step = max(1, math.ceil(highest / Y_STEPS))
+    return list(range(0, highest + step, step))
 
 
 def svg(title: str, dates: list[date], lines: list[dict]) -> str:
-    """A stacked bar chart of `lines` (``{"label", "values"}``, one value per date) as SVG
-    markup, with no XML declaration and no script; lines that are zero every day are left
-    out of the legend."""
+    """A stacked bar chart of `lines` (``{"key", "label", "values"}``, one value per date)
+    as SVG markup, with no XML declaration and no script; lines that are zero every day are
+    left out."""
+    shown = [line for line in lines if any(line["values"])]
+    extra = iter(PALETTE * len(shown))
+    colors = tuple(COLORS.get(line["key"]) or next(extra) for line in shown)
     chart = pygal.StackedBar(
-        style=STYLE,
-        width=760,
-        height=280,
+        style=_style(colors),
+        width=900,
+        height=300,
         title=title,
         js=[],
         disable_xml_declaration=True,
-        show_legend=True,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
-        x_label_rotation=0,
-        show_minor_x_labels=False,
+        legend_at_bottom_columns=4,
         truncate_legend=-1,
-        print_values=False,
-        include_x_axis=True,
+        truncate_label=-1,
+        show_minor_x_labels=False,
         no_data_text="Nothing in these days",
         explicit_size=False,
     )
     chart.x_labels = [d.strftime("%b %d") for d in dates]
     chart.x_labels_major = chart.x_labels[:: max(1, len(dates) // 6)]
-    shown = [line for line in lines if any(line["values"])]
+    chart.y_labels = _y_labels(shown) if shown else [0, 1]
     for line in shown:
         chart.add(line["label"], line["values"])
     return without_scripts(chart.render(is_unicode=True))

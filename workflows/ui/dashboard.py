@@ -52,7 +52,11 @@ def dashboard(request):
                 "key": s["key"],
                 "title": s["title"],
                 "svg": charts.svg(s["title"], dates, s["lines"]),
-                "totals": [(line["label"], sum(line["values"])) for line in s["lines"]],
+                "totals": [
+                    (line["label"], sum(line["values"]))
+                    for line in s["lines"]
+                    if any(line["values"])
+                ],
             }
             for s in series
         ],

@@ -73,7 +73,8 @@ def svg(title: str, dates: list[date], lines: list[dict]) -> str:
     )
     chart.x_labels = [d.strftime("%b %d") for d in dates]
     chart.x_labels_major = chart.x_labels[:: max(1, len(dates) // 6)]
-    chart.y_labels = _y_labels(shown) if shown else [0, 1]
+    if shown:  # (pygal can't take y labels for a chart without data)
+        chart.y_labels = _y_labels(shown)
     for line in shown:
         chart.add(line["label"], line["values"])
     return without_scripts(chart.render(is_unicode=True))

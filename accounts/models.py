@@ -28,6 +28,10 @@ class Account(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
         help_text="The frequency cap's window, in hours.",
     )
+    alert_email = models.EmailField(
+        blank=True,
+        help_text="Where alert emails go; empty: to every Integration Manager of the account.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

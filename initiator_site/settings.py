@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workflows.alerts.context.open_alerts",
             ],
         },
     },
@@ -218,6 +219,13 @@ DELIVERY_REPLAY_PER_SECOND = env.int("DELIVERY_REPLAY_PER_SECOND", default=20)
 # deleted; 0 keeps them for ever. Runs and deliveries still under way are always kept.
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=90)
 RUN_RETENTION_DAYS = env.int("RUN_RETENTION_DAYS", default=365)
+# Alerts (a pass every 15 minutes): a workflow whose runs failed more than ALERT_FAILURE_RATE
+# of the time over the last ALERT_FAILURE_WINDOW_HOURS, with at least ALERT_FAILURE_MIN_RUNS
+# runs that succeeded or failed; each open alert is emailed at most once per interval.
+ALERT_FAILURE_RATE = env.float("ALERT_FAILURE_RATE", default=0.25)
+ALERT_FAILURE_MIN_RUNS = env.int("ALERT_FAILURE_MIN_RUNS", default=10)
+ALERT_FAILURE_WINDOW_HOURS = env.int("ALERT_FAILURE_WINDOW_HOURS", default=24)
+ALERT_EMAIL_INTERVAL_HOURS = env.int("ALERT_EMAIL_INTERVAL_HOURS", default=24)
 # The delivery task runs the new runs itself for up to this long, then enqueues the rest.
 FANOUT_INLINE_SECONDS = env.float("FANOUT_INLINE_SECONDS", default=10.0)
 

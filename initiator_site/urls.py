@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from initiator_site import views
+from workflows.ui.dashboard import dashboard
 from workflows.ui.unsubscribe import unsubscribe_page
 
 api_v1 = [
@@ -13,7 +14,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("u/<str:token>/", unsubscribe_page, name="unsubscribe"),
     path("", include("accounts.urls")),

@@ -1,14 +1,7 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
 from django.views import defaults
 from django.views.decorators.http import require_GET
-
-
-@login_required
-def home(request):
-    return redirect("workflows:list")
 
 
 @require_GET

@@ -48,6 +48,7 @@ class FakeStore:
         self.customer_v2["id"] = 11
         self.cart["customer_id"] = 11
         self.failures: dict[str, list[tuple[int, dict]]] = {}
+        self.blocked_domains: list[dict] = []  # what GET /v3/hooks/admin reports as blocked
         # Loopback servers that tests start themselves (allowlisted HTTP steps) are real.
         rsps.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/carts/[^/?]+"), self._cart)
@@ -71,6 +72,7 @@ class FakeStore:
             responses.GET, re.compile(rf"{STORE}/v3/customers(\?.*)?$"), self._customers_v3
         )
         rsps.add_callback(responses.GET, re.compile(rf"{STORE}/v3/hooks(\?.*)?$"), self._list_hooks)
+        rsps.add_callback(responses.GET, f"{STORE}/v3/hooks/admin", self._hooks_admin)
         rsps.add_callback(responses.POST, f"{STORE}/v3/hooks", self._create_hook)
         rsps.add_callback(responses.PUT, re.compile(rf"{STORE}/v3/hooks/\d+"), self._update_hook)
         rsps.add_callback(responses.DELETE, re.compile(rf"{STORE}/v3/hooks/\d+"), self._delete_hook)
@@ -150,6 +152,14 @@ class FakeStore:
         return self._injected(request) or self._json(
             200, {"data": list(self.hooks.values()), "meta": {}}
         )
+
+    def _hooks_admin(self, request):
+        hooks = [
+            {**h, "status": "active" if h.get("is_active", True) else "deactivated"}
+            for h in self.hooks.values()
+        ]
+        data = {"emails": [], "hooks_list": hooks, "blocked_domains": self.blocked_domains}
+        return self._injected(request) or self._json(200, {"data": data, "meta": {}})
 
     def _create_hook(self, request):
         body = json.loads(request.body)

@@ -10,6 +10,8 @@ from integrations.events import EVENTS, EventKey
 from workflows.states import RunStatus, SkipReason, StepStatus
 
 __all__ = [
+    "Alert",
+    "AlertKind",
     "Consent",
     "Initiator",
     "Job",
@@ -392,6 +394,7 @@ class Job(models.Model):
 
 
 # The customer-safe sending records live beside their rules (workflows/sending/).
+from workflows.alerts.models import Alert, AlertKind  # noqa: E402
 from workflows.sending.models import SentEmail, Suppression, SuppressionReason  # noqa: E402
 from workflows.sent_messages import SentMessage  # noqa: E402
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from integrations import authentications, deliveries, subscriptions
 from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
+from workflows.alerts import evaluate as alerts
 from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ def check_subscriptions() -> dict[str, int]:
     stores' time zones again once a day (sending windows)."""
     counts = subscriptions.check_all()
     counts["timezones"] = authentications.refresh_timezones(services.windowed_authentication_ids())
+    return counts
+
+
+def check_alerts() -> dict[str, int]:
+    """Periodic: open, email and resolve the accounts' alerts (workflows/alerts/)."""
+    counts = alerts.run_pass()
+    if counts["opened"] or counts["resolved"] or counts["emailed"]:
+        logger.info("Alerts: %s", counts)
     return counts
 
 

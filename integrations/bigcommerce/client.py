@@ -315,6 +315,18 @@ class BigCommerceClient:
                 break
         return hooks
 
+    def get_hooks_admin(self) -> dict:
+        """``GET /v3/hooks/admin``: this API account's notification emails, its hooks with
+        their status (``hooks_list``) and the domains BigCommerce has blocked
+        (``blocked_domains``, each with its ``destination``, ``time_left`` and ``reasons``)."""
+        what = "the webhooks admin information"
+        data = self._object(self._call("GET", "/v3/hooks/admin", what), what).get("data")
+        data = self._object(data, what)
+        for key in ("hooks_list", "blocked_domains"):
+            if data.get(key) is not None and not isinstance(data[key], list):
+                raise BadResponse(f"BigCommerce sent an unexpected {key} in {what}.")
+        return data
+
     def create_hook(
         self,
         scope: str,

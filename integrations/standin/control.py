@@ -11,6 +11,9 @@
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
   ``status`` 0: drop the connection without answering.
 - ``GET hooks``; ``POST hooks/{id}/deactivate`` (as BigCommerce does to a failing hook).
+- ``POST blocked-domains`` ``{"store_hash", "destination", "time_left"?, "reason"?}``: the
+  domain is blocked for that store (``GET /v3/hooks/admin`` reports it); ``DELETE
+  blocked-domains`` lifts every block.
 - ``POST orders/{id}/status`` ``{"store_hash", "status_id", "status"}``: the order's status
   changes (refunded, cancelled, ...); ``POST carts/{id}/convert`` ``{"store_hash"}``: the cart
   becomes an order and is gone from ``v3/carts`` (404) — what a run that waited then sees.
@@ -101,6 +104,11 @@ class StandInControl(StandInState):
         match = re.fullmatch(r"/hooks/(\d+)/deactivate", path)
         if method == "POST" and match:
             return self.deactivate_hook(int(match[1]))
+        if (method, path) == ("POST", "/blocked-domains"):
+            return self.block_domain(**_block_arguments(body))
+        if (method, path) == ("DELETE", "/blocked-domains"):
+            self.unblock_domains()
+            return []
         match = re.fullmatch(r"/orders/(\d+)/status", path)
         if method == "POST" and match:
             store_hash, status_id, status = _order_status_arguments(body)
@@ -115,6 +123,24 @@ def _store_hash_argument(body: Any) -> str:
     if not isinstance(body, dict) or not isinstance(body.get("store_hash"), str):
         raise StandInError(400, "needs {'store_hash': str}")
     return body["store_hash"]
+
+
+def _block_arguments(body: Any) -> dict:
+    store_hash = _store_hash_argument(body)
+    destination, time_left = body.get("destination"), body.get("time_left", 3600)
+    reason = body.get("reason", "")
+    if not isinstance(destination, str) or not 0 < len(destination) <= 500:
+        raise StandInError(400, "destination must be a domain or URL (at most 500 characters)")
+    if not isinstance(time_left, int) or isinstance(time_left, bool) or time_left < 0:
+        raise StandInError(400, "time_left must be a number of seconds")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise StandInError(400, "reason must be text (at most 500 characters)")
+    return {
+        "store_hash": store_hash,
+        "destination": destination,
+        "time_left": time_left,
+        "reason": reason,
+    }
 
 
 def _order_status_arguments(body: Any) -> tuple[str, int, str]:

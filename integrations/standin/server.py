@@ -67,6 +67,7 @@ ROUTES = [
     ("GET", r"/v3/customers", "GET /v3/customers", "_customers_v3"),
     ("GET", r"/v3/hooks", "GET /v3/hooks", "_list_hooks"),
     ("POST", r"/v3/hooks", "POST /v3/hooks", "_create_hook"),
+    ("GET", r"/v3/hooks/admin", "GET /v3/hooks/admin", "_hooks_admin"),
     ("GET", r"/v3/hooks/(?P<id>[^/]+)", "GET /v3/hooks/{id}", "_get_hook"),
     ("PUT", r"/v3/hooks/(?P<id>[^/]+)", "PUT /v3/hooks/{id}", "_update_hook"),
     ("DELETE", r"/v3/hooks/(?P<id>[^/]+)", "DELETE /v3/hooks/{id}", "_delete_hook"),
@@ -280,6 +281,18 @@ class StandIn(StandInControl):
             )
             self._hooks[hook_id] = hook
             return Reply(200, {"data": dict(hook), "meta": {}})
+
+    def _hooks_admin(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        """The hooks with BigCommerce's status words, and the domains blocked for the store."""
+        active = query.get("is_active", [None])[0]
+        hooks = [
+            {**h, "status": "active" if h["is_active"] else "deactivated"}
+            for h in self.hooks(store_hash)
+            if active in (None, str(h["is_active"]).lower())
+        ]
+        data = {"emails": [], "hooks_list": hooks, "blocked_domains": self.blocked(store_hash)}
+        meta = {"pagination": samples.pagination(len(hooks), len(hooks), max(len(hooks), 1), 1)}
+        return Reply(200, {"data": data, "meta": meta})
 
     def _get_hook(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         hook = self._find_hook(store_hash, _int(params["id"]))

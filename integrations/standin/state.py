@@ -48,6 +48,8 @@ class StandInState:
         # orders whose status changed ((store, id) -> (status_id, status)), carts gone.
         self._order_statuses: dict[tuple[str, int], tuple[int, str]] = {}
         self._gone_carts: set[tuple[str, str]] = set()
+        # Domains BigCommerce stopped delivering to, per store (GET /v3/hooks/admin).
+        self._blocked: dict[str, list[dict]] = {}
 
     # --- control (also reachable over HTTP under /_standin/) -------------------------------
 
@@ -122,6 +124,34 @@ class StandInState:
                 raise StandInError(404, f"no hook {hook_id}")
             hook.update(is_active=False, updated_at=int(time.time()))
             return dict(hook)
+
+    def block_domain(
+        self, store_hash: str, destination: str, time_left: int = 3600, reason: str = ""
+    ) -> list[dict]:
+        """BigCommerce blocks `destination` (a domain, or a URL on it) for `time_left` s, as
+        it does after its deliveries there keep failing; reported by GET /v3/hooks/admin."""
+        entry = {
+            "destination": destination,
+            "time_left": time_left,
+            "reasons": [
+                {
+                    "failure_description": reason or "Request timed out",
+                    "count": 1,
+                    "timestamp": int(time.time()),
+                }
+            ],
+        }
+        with self._lock:
+            self._blocked.setdefault(store_hash, []).append(entry)
+            return [dict(e) for e in self._blocked[store_hash]]
+
+    def unblock_domains(self) -> None:
+        with self._lock:
+            self._blocked.clear()
+
+    def blocked(self, store_hash: str) -> list[dict]:
+        with self._lock:
+            return [dict(e) for e in self._blocked.get(store_hash, [])]
 
     # --- for the store API and deliveries ---------------------------------------------------
 

@@ -96,7 +96,7 @@ def login(live_server):
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/workflows/")
+        page.wait_for_url(f"{live_server.url}/")  # the dashboard, the home page
 
     return log_in
 

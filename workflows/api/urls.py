@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from workflows.api import deliveries, suppressions, views
+from workflows.api import deliveries, stats, suppressions, views
 
 router = SimpleRouter()
 router.register("workflows", views.WorkflowViewSet, basename="workflow")
@@ -9,4 +10,4 @@ router.register("bigcommerce/deliveries", deliveries.DeliveryViewSet, basename="
 router.register("jobs", deliveries.JobViewSet, basename="job")
 router.register("suppressions", suppressions.SuppressionViewSet, basename="suppression")
 
-urlpatterns = router.urls
+urlpatterns = [path("stats/", stats.StatsView.as_view(), name="stats"), *router.urls]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows.ui import deliveries, jobs, runs, steps, views, wizard
+from workflows.ui import dashboard, deliveries, jobs, runs, steps, views, wizard
 
 app_name = "workflows"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("deliveries/replay/", deliveries.deliveries_replay, name="deliveries-replay"),
     path("deliveries/<int:pk>/replay/", deliveries.delivery_replay, name="delivery-replay"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job"),
+    path("alerts/", dashboard.alerts_page, name="alerts"),
+    path("alerts/check/", dashboard.alerts_check, name="alerts-check"),
+    path(
+        "subscriptions/<int:pk>/repair/", dashboard.subscription_repair, name="subscription-repair"
+    ),
 ]

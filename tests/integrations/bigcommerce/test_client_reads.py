@@ -88,3 +88,20 @@ def test_bad_ids_are_refused_before_any_request():
         with pytest.raises(ValueError):
             client.get_order_products("x")
     assert not responses.calls
+
+
+def test_get_hooks_admin_reads_the_blocked_domains(mocked_bc, client):
+    # given BigCommerce's answer for an API account with a blocked domain
+    blocked = {"destination": "https://example.com", "time_left": 60, "reasons": []}
+    body = {"data": {"emails": [], "hooks_list": [], "blocked_domains": [blocked]}, "meta": {}}
+    mocked_bc.get(f"{ROOT}/v3/hooks/admin", json=body)
+    # when the client reads it, then it is the data, in one call
+    assert client.get_hooks_admin()["blocked_domains"] == [blocked]
+    assert client.calls == 1
+
+
+@pytest.mark.parametrize("data", [None, [], {"hooks_list": {}}, {"blocked_domains": "x"}])
+def test_an_unexpected_hooks_admin_reply_is_a_bad_response(mocked_bc, client, data):
+    mocked_bc.get(f"{ROOT}/v3/hooks/admin", json={"data": data})
+    with pytest.raises((BadResponse, NotFound)):
+        client.get_hooks_admin()

@@ -497,3 +497,41 @@ def test_shipments_and_order_products_have_exactly_the_examples_fields(client):
         example = product_examples[n % len(product_examples)]
         assert list(product) == list(example)
         assert {k: type(v) for k, v in product.items()} == {k: type(v) for k, v in example.items()}
+
+
+def test_hooks_admin_reports_deactivated_hooks_and_blocked_domains(client, control):
+    # Given a hook BigCommerce deactivated and a domain it blocked, for this store
+    hook = client.create_hook("store/cart/abandoned", "https://example.test/h", {})
+    control("POST", f"hooks/{hook['id']}/deactivate")
+    status, _ = control(
+        "POST",
+        "blocked-domains",
+        {"store_hash": STORE, "destination": "example.test", "time_left": 600, "reason": "503"},
+    )
+    assert status == 200
+
+    # When the client reads GET /v3/hooks/admin
+    admin = client.get_hooks_admin()
+
+    # Then it has the documented shape: the hook with its status, the blocked domain and why
+    assert set(admin) == {"emails", "hooks_list", "blocked_domains"}
+    assert [(h["id"], h["is_active"], h["status"]) for h in admin["hooks_list"]] == [
+        (hook["id"], False, "deactivated")
+    ]
+    [blocked] = admin["blocked_domains"]
+    assert (blocked["destination"], blocked["time_left"]) == ("example.test", 600)
+    assert set(blocked["reasons"][0]) == {"failure_description", "count", "timestamp"}
+
+    # And another store sees nothing of it; lifting the blocks clears them
+    assert control("GET", "hooks")[0] == 200
+    control("DELETE", "blocked-domains")
+    assert client.get_hooks_admin()["blocked_domains"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, {"store_hash": STORE}, {"store_hash": STORE, "destination": "x", "time_left": -1}],
+)
+def test_blocking_a_domain_needs_its_arguments(control, body):
+    status, answer = control("POST", "blocked-domains", body)
+    assert status == 400

@@ -30,8 +30,9 @@ def settings_with(workflow, **changes) -> dict:
     return {f"settings-{key}": value for key, value in data.items()}
 
 
-def test_home_redirects_to_the_workflow_list(as_member):
-    assert as_member.get("/").url == reverse("workflows:list")
+def test_home_is_the_dashboard_and_links_to_the_workflow_list(as_member):
+    html = check_page(as_member.get("/"))
+    assert "Dashboard" in html and f'href="{reverse("workflows:list")}"' in html
 
 
 def test_list_shows_name_event_status_and_last_run(as_member, workflow, create_workflow, run):

@@ -49,6 +49,7 @@ class WorkflowStatus(models.TextChoices):
 class TestData(models.TextChoices):
     """What a test event runs on."""
 
+    NONE = "", "None: a real event"
     REGISTERED = "registered", "Sample data: a registered customer"
     GUEST = "guest", "Sample data: a guest checkout"
     RUN = "run", "A real event's data"

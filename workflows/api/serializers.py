@@ -308,7 +308,7 @@ class TestEventSerializer(serializers.Serializer):
     """What a test event runs on; an empty body is the registered customer's sample data."""
 
     data = serializers.ChoiceField(
-        choices=TestData.choices,
+        choices=[(value, label) for value, label in TestData.choices if value],
         default=TestData.REGISTERED,
         help_text="`registered` or `guest` sample data, or `run`: a real run's data.",
     )

@@ -230,3 +230,14 @@ def test_a_refund_workflow_is_not_stopped_by_its_own_refund(
     time_machine.move_to("2026-03-03 10:00Z", tick=False)
     tasks.sweep()
     assert WorkflowRun.objects.get().status == "succeeded" and len(mailoutbox) == 1
+
+
+def test_the_deliveries_page_shows_what_was_filtered_and_why(
+    make_workflow, fire, store, client, manager
+):
+    make_workflow("order_created", trigger_filter={"skip_statuses": [7]})
+    fire("order_created")
+    client.force_login(manager)
+    page = client.get("/deliveries/").content.decode()
+    assert "1 filtered" in page
+    assert "Awaiting Payment (7), one of the statuses this workflow skips" in page

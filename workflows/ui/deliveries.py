@@ -34,7 +34,7 @@ def back_to_list(request, query: str = ""):
 
 
 def count_runs(page_rows) -> None:
-    """Each delivery's `run_count`, and why trigger filters held it back (`filtered`), for a
+    """Each delivery's `run_count`, and why trigger filters held it back (`held_back`), for a
     page of them in two queries."""
     rows = list(page_rows)
     counts = dict(
@@ -48,7 +48,7 @@ def count_runs(page_rows) -> None:
         held.setdefault(row["delivery"], []).append(row["reason"])
     for delivery in rows:
         delivery.run_count = counts.get(delivery.pk, 0)
-        delivery.filtered = held.get(delivery.pk, [])
+        delivery.held_back = held.get(delivery.pk, [])
 
 
 @require_GET

@@ -13,7 +13,15 @@ from initiator_site.json_input import BoundedJSONField
 from integrations.events import EVENTS
 from workflows import runs, services
 from workflows.merge_codes import as_tag
-from workflows.models import SentEmail, Step, StepResult, Suppression, Workflow, WorkflowRun
+from workflows.models import (
+    Alert,
+    SentEmail,
+    Step,
+    StepResult,
+    Suppression,
+    Workflow,
+    WorkflowRun,
+)
 from workflows.steps.registry import validate_step
 
 
@@ -230,6 +238,29 @@ class SentEmailAdmin(AccountScopedAdmin):
         "opened_at",
         "clicked_at",
         "last_event",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(AccountScopedAdmin):
+    """Read only: the alert pass opens and resolves alerts (workflows/alerts/)."""
+
+    list_display = ("kind", "subject_key", "opened_at", "last_emailed_at", "resolved_at")
+    list_filter = ("kind",)
+    readonly_fields = (
+        "kind",
+        "subject_key",
+        "detail",
+        "opened_at",
+        "last_emailed_at",
+        "resolved_at",
     )
     fields = readonly_fields
 

@@ -307,3 +307,22 @@ def test_the_pass_needs_the_same_queries_for_more_accounts(
     assert four == one
     assert Alert.objects.filter(resolved_at__isnull=True).count() == 4 * 4
     assert len(mail.outbox) == 1 + 4
+
+
+def test_account_admins_see_their_accounts_alerts_only(
+    client, account_admin, account, other_account
+):
+    # Given an alert in each account
+    for owner, key in ((account, "subscription:1"), (other_account, "subscription:2")):
+        Alert.objects.create(
+            account=owner,
+            kind=AlertKind.HOOK_NOT_REGISTERED,
+            subject_key=key,
+            detail=key,
+            opened_at=T0,
+        )
+
+    # When the account admin lists alerts in the admin, then only their account's is there
+    client.force_login(account_admin)
+    html = client.get(reverse("admin:workflows_alert_changelist")).content.decode()
+    assert "subscription:1" in html and "subscription:2" not in html

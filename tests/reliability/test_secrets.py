@@ -285,6 +285,7 @@ def ui_pages(client, user):
         "workflows.Job": Job.objects.first(),
         "integrations.BigCommerceAuthentication": BigCommerceAuthentication.objects.first(),
         "integrations.WebhookDelivery": WebhookDelivery.objects.first(),
+        "integrations.WebhookSubscription": WebhookSubscription.objects.first(),
     }
     for route in urlconf.routes():
         if route.name in urlconf.PUBLIC - {"login"} or route.is_api:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "workflows",
+    "surveys",
 ]
 
 MIDDLEWARE = [

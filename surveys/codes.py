@@ -48,6 +48,10 @@ def answer_code(key: str) -> str:
     return f"{PREFIX}{MERGE_CODE_SEPARATOR}{key}"
 
 
+def is_survey(code: str) -> bool:
+    return code.startswith(PREFIX + MERGE_CODE_SEPARATOR)
+
+
 def _accepts(code: str) -> bool:
     head, _sep, key = code.partition(MERGE_CODE_SEPARATOR)
     return head == PREFIX and KEY_RE.match(key) is not None

@@ -253,3 +253,10 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response #{self.pk} to {self.survey}"
+
+    def answers_shown(self) -> list[tuple[str, str]]:
+        """``(key, answer as text)`` in the order given: choices joined by commas."""
+        return [
+            (key, ", ".join(map(str, answer)) if isinstance(answer, list) else str(answer))
+            for key, answer in (self.answers or {}).items()
+        ]

@@ -6,6 +6,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+REMINDERS = "Send the survey reminders that are due"
+
+
+def create_schedule(apps, schema_editor):
+    """The reminders' periodic pass (surveys.tasks.send_reminders), every 15 minutes."""
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.update_or_create(
+        name=REMINDERS,
+        defaults={
+            "func": "surveys.tasks.send_reminders",
+            "schedule_type": "I",
+            "minutes": 15,
+            "repeats": -1,
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=REMINDERS).delete()
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -14,6 +35,7 @@ class Migration(migrations.Migration):
         ('accounts', '0002_frequency_cap'),
         ('integrations', '0006_store_timezone'),
         ('workflows', '0009_stop_on_order_statuses'),
+        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -124,4 +146,5 @@ class Migration(migrations.Migration):
             model_name='surveyresponse',
             index=models.Index(fields=['survey', 'started_at'], name='response_survey_idx'),
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]

@@ -34,7 +34,7 @@ def respond(invitation, *, score=None, outcome="", submitted=True, started_at=No
 
 
 @pytest.fixture
-def survey(account):
+def survey(account):  # the survey of these tests (not conftest's workflow fixture)
     return make_survey(account)
 
 

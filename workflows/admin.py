@@ -22,7 +22,7 @@ from workflows.models import (
     Workflow,
     WorkflowRun,
 )
-from workflows.steps.registry import validate_step
+from workflows.steps.registry import check_account, validate_step
 
 
 class StepFormSet(BaseInlineFormSet):
@@ -39,6 +39,9 @@ class StepFormSet(BaseInlineFormSet):
                     form.cleaned_data.get("type"), form.cleaned_data.get("config"), event
                 )
                 form.instance.config = form.cleaned_data["config"]
+                if self.instance.account_id is not None:
+                    step = {"type": form.cleaned_data["type"], "config": form.instance.config}
+                    check_account([step], self.instance.account_id)
             except ValidationError as exc:
                 form.add_error("config", exc.messages)
 

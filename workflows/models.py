@@ -174,6 +174,7 @@ class StepType(models.TextChoices):
     SEND_EMAIL = "send_email", "Send email"
     HTTP_REQUEST = "http_request", "HTTP request"
     DELAY = "delay", "Delay"
+    SURVEY_INVITE = "survey_invite", "Survey invitation"  # the surveys app's kind
 
 
 class StepQuerySet(models.QuerySet):

@@ -21,6 +21,28 @@ MAX_STEPS_PER_WORKFLOW = 50
 _STEP_KEYS = ("type", "config")
 
 
+def register(kind: StepKind) -> None:
+    """Add a kind defined by another app (surveys' ``survey_invite``), from its ``ready()``."""
+    known = STEP_KINDS.get(kind.type)
+    if known is not None and type(known) is not type(kind):
+        raise ValueError(f"The step type {kind.type!r} is registered already")
+    STEP_KINDS[kind.type] = kind
+
+
+def check_account(steps: list[dict], account_id: int) -> None:
+    """Validated steps must name only their account's own records (a survey): raises
+    ``StepsValidationError`` like `validate_steps` otherwise."""
+    errors: dict[int, dict[str, Any]] = {}
+    labels: dict[int, str] = {}
+    for index, step in enumerate(steps):
+        kind = get_kind(step["type"])
+        problems = kind.account_problems(step["config"], account_id)
+        if problems:
+            errors[index], labels[index] = {"config": problems}, kind.label
+    if errors:
+        raise StepsValidationError(errors, labels, len(steps))
+
+
 def get_kind(step_type: Any) -> StepKind:
     """The kind for ``step_type`` (a StepType or its value); ``ValidationError`` if unknown."""
     kind = STEP_KINDS.get(step_type) if isinstance(step_type, str) else None

@@ -48,7 +48,7 @@ def step_add(request, pk, step_type):
     if form_class is None:
         raise Http404("Unknown step type.")
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, event_key=workflow.event)
+    form = form_class(data, event_key=workflow.event, account_id=workflow.account_id)
     if data is None or not form.is_valid():
         return render_workflow_page(request, workflow, step_form=form)
     steps = steps_editor.added(
@@ -64,7 +64,9 @@ def step_edit(request, pk, position):
     steps, step = _step_at(workflow, position)
     form_class = STEP_FORMS[step["type"]]
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, event_key=workflow.event, config=step["config"])
+    form = form_class(
+        data, event_key=workflow.event, config=step["config"], account_id=workflow.account_id
+    )
     if data is None or not form.is_valid():
         return render_workflow_page(request, workflow, step_form=form, editing=position)
     new_step = {"type": step["type"], "config": form.config}

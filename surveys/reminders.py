@@ -24,7 +24,7 @@ from surveys import invitations
 from surveys.models import Invitation, SurveyResponse
 from workflows.models import StepResult, StepStatus
 from workflows.sending import gate
-from workflows.steps.send_email import build_message, message_id_of
+from workflows.steps.send_email import build_message, compose, message_id_of
 
 BATCH = 200
 SUBJECT_PREFIX = "Reminder: "
@@ -89,9 +89,13 @@ def remind(invitation: Invitation, now: datetime, result: Pass) -> None:
         return
     config = {**invitation.email_config}
     config["subject"] = SUBJECT_PREFIX + config.get("subject", "")
-    message = build_message(
-        config, {**run.merge_data, **links}, [invitation.email], verdict.unsubscribe_url
+    content = compose(
+        config,
+        {**run.merge_data, **links},
+        store_name=run.workflow.authentication.store_name,
+        unsubscribe_url=verdict.unsubscribe_url,
     )
+    message = build_message(content, [invitation.email], verdict.unsubscribe_url)
     try:
         sent = message.send(fail_silently=False)
     except Exception:  # any backend may fail its own way; the next reminder may still go

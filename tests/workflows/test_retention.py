@@ -150,13 +150,13 @@ def test_each_batch_costs_the_same_bounded_queries(
     assert per_batch % 2 == 0 and per_batch // 2 == BATCH_QUERIES
 
 
-# Per batch of runs: read the batch, the ids to delete, their step results, the runs (with a
-# savepoint around the two deletes); of deliveries: read the batch, their runs under way, the
-# ids to delete, detach their runs, the deliveries (and the savepoint); and the sent emails
-# that recorded the runs' sends are detached from the runs and step results, not deleted (the
-# frequency cap counts them); the deliveries' trigger-filter records go with them; and the
-# survey invitations and responses of the runs are detached (survey results outlive runs).
-BATCH_QUERIES = 4 + 2 + 5 + 2 + 3 + 1 + 2
+# Per batch of runs (14): read the batch, the ids to delete, their step results; delete the
+# runs' email copies (by step result and by run), detach test runs made from them, detach the
+# sent emails (the frequency cap counts them) and the survey invitations and responses (survey
+# results outlive runs), delete the step results and the runs, inside a savepoint (2). Per batch
+# of deliveries (8): read the batch, their runs under way, the ids to delete, their trigger-filter
+# records, detach their runs, delete the deliveries, inside a savepoint (2).
+BATCH_QUERIES = 14 + 8
 
 
 def test_a_pass_that_runs_out_of_time_goes_on_as_a_new_task(workflow, monkeypatch):

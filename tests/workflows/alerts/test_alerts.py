@@ -326,3 +326,17 @@ def test_account_admins_see_their_accounts_alerts_only(
     client.force_login(account_admin)
     html = client.get(reverse("admin:workflows_alert_changelist")).content.decode()
     assert "subscription:1" in html and "subscription:2" not in html
+
+
+def test_the_pass_is_scheduled_every_15_minutes_and_reports_what_it_did(store, team, make_delivery):
+    from django_q.models import Schedule
+
+    from workflows import tasks
+
+    # Given the migrated schedule, then the task runs every 15 minutes
+    schedule = Schedule.objects.get(func="workflows.tasks.check_alerts")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 15, -1)
+
+    # When the task runs with a dead delivery, then it says what it opened and emailed
+    make_delivery(status="dead")
+    assert tasks.check_alerts() == {"opened": 1, "resolved": 0, "open": 1, "emailed": 1}

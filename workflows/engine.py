@@ -171,7 +171,7 @@ def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> S
         outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
     record(result, outcome)
     if outcome.email is not None:
-        sent_messages.record(run, result, outcome.email, ctx.now)
+        sent_messages.record(run, position, outcome.email, ctx.now)
     if verdict is not None and outcome.status == StepStatus.SUCCEEDED and not run.is_test:
         gate.record_sent(run, result, verdict.recipients, outcome.message_id, ctx.now)
     return outcome

@@ -21,9 +21,7 @@ class SentMessage(models.Model):
     run = models.ForeignKey(
         "workflows.WorkflowRun", on_delete=models.CASCADE, related_name="sent_messages"
     )
-    step_result = models.ForeignKey(
-        "workflows.StepResult", on_delete=models.CASCADE, related_name="sent_messages"
-    )
+    position = models.PositiveIntegerField(help_text="The step that sent it (0 is the first).")
     to = models.JSONField(default=list, help_text="The addresses it was sent to.")
     subject = models.TextField()
     text_body = models.TextField(help_text="The plain-text part, as sent.")
@@ -34,7 +32,7 @@ class SentMessage(models.Model):
 
     class Meta:
         app_label = "workflows"
-        ordering = ["run", "step_result__position", "id"]
+        ordering = ["run", "position", "id"]
 
     def __str__(self) -> str:
         return f"Email of run #{self.run_id}: {self.subject[:60]}"
@@ -46,11 +44,12 @@ def _stored(text: str) -> str:
     return text[: MAX_STORED_CHARS - len(CUT_NOTE)] + CUT_NOTE
 
 
-def record(run, step_result, email, sent_at) -> SentMessage:
-    """Store ``email`` (a step's ``EmailCopy``) on the run: one INSERT."""
+def record(run, position: int, email, sent_at) -> SentMessage:
+    """Store ``email`` (a step's ``EmailCopy``), sent by step ``position``, on the run: one
+    INSERT."""
     return SentMessage.objects.create(
         run=run,
-        step_result=step_result,
+        position=position,
         to=list(email.to),
         subject=email.subject,
         text_body=_stored(email.text),

@@ -226,7 +226,7 @@ def run_test_event(
         is_test=True,
         triggered_by=user,
         test_data=source.kind,
-        test_source_run=source.run,
+        test_source_run_id=source.run.pk if source.run is not None else None,
         test_sends_http=send_http,
         status=RunStatus.PENDING,
         merge_data=source.merge_data,

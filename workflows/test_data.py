@@ -32,7 +32,7 @@ def recent_runs(workflow: Workflow, limit: int = RECENT_RUNS) -> list[WorkflowRu
     return list(
         WorkflowRun.objects.filter(workflow=workflow, is_test=False, delivery__isnull=False)
         .order_by("-created_at", "-id")
-        .only("pk", "workflow_id", "created_at", "order_id", "customer_email", "merge_data")[:limit]
+        .only("pk", "workflow_id", "created_at", "order_id")[:limit]
     )
 
 

@@ -109,7 +109,7 @@ def test_the_sent_email_is_recorded_on_the_run_as_it_was_sent(html_survey, fire,
     run = WorkflowRun.objects.get()
     (sent,) = mail.outbox
     record = SentMessage.objects.get()
-    assert (record.run, record.step_result.position) == (run, 0)
+    assert (record.run, record.position) == (run, 0)
     assert record.to == [CUSTOMER]
     assert record.subject == sent.subject == "How was order 251?"
     assert record.text_body == sent.body

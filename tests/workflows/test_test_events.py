@@ -118,7 +118,7 @@ def test_a_recent_real_event_s_data_can_be_used(as_manager, http_workflow, real_
     # Then the test run has that run's merge data, and its page links to it
     run = WorkflowRun.objects.get(is_test=True)
     assert run.merge_data == real_run.merge_data
-    assert (run.test_data, run.test_source_run) == ("run", real_run)
+    assert (run.test_data, run.test_source_run_id) == ("run", real_run.pk)
     assert f"run #{real_run.pk}" in response.content.decode()
 
 

@@ -267,7 +267,7 @@ class SentEmailSerializer(serializers.ModelSerializer):
 class SentMessageSerializer(serializers.ModelSerializer):
     """An email the run sent, as it was sent (the HTML part: the whole document, or "")."""
 
-    step = serializers.IntegerField(source="step_result.position", read_only=True)
+    step = serializers.IntegerField(source="position", read_only=True)
     to = serializers.ListField(child=serializers.CharField(), read_only=True)
     text = serializers.CharField(source="text_body", read_only=True)
     html = serializers.CharField(source="html_body", read_only=True)
@@ -300,6 +300,12 @@ class RunSerializer(serializers.ModelSerializer):
     emails = SentEmailSerializer(source="sent_emails", many=True, read_only=True)
     sent_messages = SentMessageSerializer(many=True, read_only=True)
     survey_responses = RunSurveyResponseSerializer(many=True, read_only=True)
+    test_source_run = serializers.IntegerField(
+        source="test_source_run_id",
+        read_only=True,
+        allow_null=True,
+        help_text="A test run on a real event's data: the run it took it from.",
+    )
     merge_data = serializers.SerializerMethodField()
     event = serializers.CharField(source="workflow.event", read_only=True)
 

@@ -31,7 +31,7 @@ RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
         "sent_emails",
         queryset=SentEmail.objects.select_related("step_result").order_by("sent_at", "pk"),
     ),
-    Prefetch("sent_messages", queryset=SentMessage.objects.select_related("step_result")),
+    Prefetch("sent_messages", queryset=SentMessage.objects.order_by("position", "id")),
     "survey_responses__survey",  # the surveys app's responses to the run's invitations
 )
 

@@ -150,13 +150,12 @@ def test_each_batch_costs_the_same_bounded_queries(
     assert per_batch % 2 == 0 and per_batch // 2 == BATCH_QUERIES
 
 
-# Per batch of runs (14): read the batch, the ids to delete, their step results; delete the
-# runs' email copies (by step result and by run), detach test runs made from them, detach the
-# sent emails (the frequency cap counts them) and the survey invitations and responses (survey
+# Per batch of runs (12): read the batch, the ids to delete, their step results; delete the
+# runs' email copies, detach the sent emails (the frequency cap counts them) and the survey invitations and responses (survey
 # results outlive runs), delete the step results and the runs, inside a savepoint (2). Per batch
 # of deliveries (8): read the batch, their runs under way, the ids to delete, their trigger-filter
 # records, detach their runs, delete the deliveries, inside a savepoint (2).
-BATCH_QUERIES = 14 + 8
+BATCH_QUERIES = 12 + 8
 
 
 def test_a_pass_that_runs_out_of_time_goes_on_as_a_new_task(workflow, monkeypatch):

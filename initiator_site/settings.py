@@ -191,7 +191,10 @@ SPECTACULAR_SETTINGS = {
     # No "valid" badge: Swagger UI would send the schema to validator.swagger.io for it.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # A delivery's status appears in two components (the list's and one delivery's).
-    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "integrations.models.DeliveryStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
+        "TestDataEnum": "workflows.models.TestData",
+    },
 }
 
 # --- BigCommerce and webhooks ---------------------------------------------------------------

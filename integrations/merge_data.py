@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from integrations.bigcommerce.errors import NotFound
 from integrations.events import (
     EXTRA_CODES,
     MERGE_CODE_SEPARATOR,
@@ -99,21 +100,25 @@ def _fetch_event_resources(client: ResourceClient, payload: DeliveryPayload) -> 
     key = payload.event_key
     if key == EventKey.CART_ABANDONED:
         cart = client.get_cart(payload.cart_id)
-        customer_id = _customer_id(cart)
-        customer = client.get_customer_v2(customer_id) if customer_id else None
+        customer = _customer(client.get_customer_v2, _customer_id(cart))
         return Resources(cart=cart, customer=customer)
     if key in (EventKey.CART_CONVERTED, EventKey.SHIPMENT_CREATED):
         order = client.get_order(payload.order_id)
-        customer_id = _customer_id(order)
-        customer = None
-        if customer_id:
-            # Shipments use the v3 customer: their merge codes (channel_ids, ...) are v3 fields.
-            if key == EventKey.SHIPMENT_CREATED:
-                customer = client.get_customer_v3(customer_id)
-            else:
-                customer = client.get_customer_v2(customer_id)
-        return Resources(order=order, customer=customer)
+        # Shipments use the v3 customer: their merge codes (channel_ids, ...) are v3 fields.
+        get = client.get_customer_v3 if key == EventKey.SHIPMENT_CREATED else client.get_customer_v2
+        return Resources(order=order, customer=_customer(get, _customer_id(order)))
     raise ValueError(f"No fetch plan for event {key!r}")
+
+
+def _customer(get: Callable[[int], dict | None], customer_id: int | None) -> dict | None:
+    """The customer, or None for a guest or a customer deleted since (BigCommerce has none by
+    that id): the event still happened, and its Customer codes are null, as for a guest."""
+    if not customer_id:
+        return None
+    try:
+        return get(customer_id)
+    except NotFound:
+        return None
 
 
 def build_merge_data(

@@ -133,7 +133,8 @@ class FakeStore:
         return self._injected(request) or self._json(200, self.customer_v2)
 
     def _customers_v3(self, request):
-        return self._injected(request) or self._json(200, {"data": [self.customer_v3], "meta": {}})
+        found = [self.customer_v3] if self.customer_v3 else []  # None: deleted, the list empty
+        return self._injected(request) or self._json(200, {"data": found, "meta": {}})
 
     def _list_hooks(self, request):
         return self._injected(request) or self._json(

@@ -77,6 +77,36 @@ def test_guest_customer_means_no_customer_call_and_null_codes(
     assert customer and all(v is None for v in customer.values())
 
 
+@pytest.mark.parametrize(
+    "event, customer_call",
+    [
+        ("cart_abandoned", "GET /v2/customers/11"),
+        ("cart_converted", "GET /v2/customers/11"),
+        ("shipment_created", "GET /v3/customers?id:in=11"),
+    ],
+)
+def test_a_deleted_customer_gives_null_customer_codes_not_a_failure(
+    make_workflow, auth, post_delivery, store, event, customer_call
+):
+    # Given the order's (or cart's) customer deleted from the store since: v2 answers 404,
+    # v3 an empty list
+    store.fail_next("/v2/customers/", 404)
+    store.customer_v3 = None
+    # When the delivery is processed
+    delivery = deliver(event, make_workflow, auth, post_delivery)
+    # Then the customer was asked for once, and the delivery is processed, not failed
+    assert store.resource_calls()[-1] == customer_call and len(store.resource_calls()) == 2
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == ("processed", "")
+    # And the run has the event's other codes, with every Customer code null
+    run = WorkflowRun.objects.get()
+    assert run.status == "succeeded"
+    customer = {k: v for k, v in run.merge_data.items() if "| Customer |" in k}
+    assert customer and all(v is None for v in customer.values())
+    others = {k: v for k, v in run.merge_data.items() if "| Customer |" not in k}
+    assert any(v is not None for v in others.values())
+
+
 @pytest.mark.parametrize("order_id", ["251", 251])
 def test_drifted_types_are_accepted(make_workflow, auth, post_delivery, store, order_id):
     deliver("shipment_created", make_workflow, auth, post_delivery, orderId=order_id)

@@ -1,10 +1,11 @@
 """From delivery to runs: one fetch per delivery, exact merge data, retry policy by error."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from integrations import deliveries
 from integrations.events import get_event
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
@@ -150,6 +151,78 @@ def test_gives_up_as_dead_after_max_attempts(make_workflow, auth, post_delivery,
     delivery.refresh_from_db()
     assert delivery.status == "dead"
     assert "Gave up after 2 attempts" in delivery.last_error
+
+
+def retry_when_due(delivery, time_machine) -> None:
+    """Move the clock to the delivery's retry time and let the relay hand it out."""
+    delivery.refresh_from_db()
+    time_machine.move_to(delivery.next_attempt_at, tick=False)
+    assert run_due_deliveries() == 1
+    delivery.refresh_from_db()
+
+
+def test_a_503_lasting_47_hours_is_still_delivered(
+    make_workflow, auth, post_delivery, store, time_machine
+):
+    # Given BigCommerce answering 503 from the first attempt on, for 47 hours
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    first_failure = timezone.now()
+    # When the delivery is retried each time it is due, until the outage ends
+    while timezone.now() < first_failure + timedelta(hours=47):
+        retry_when_due(delivery, time_machine)
+        assert delivery.status == "received", delivery.last_error
+        assert delivery.next_attempt_at - timezone.now() <= timedelta(hours=1)  # backoff's cap
+    store.failures.clear()
+    retry_when_due(delivery, time_machine)
+    # Then it is processed, with its run, after some 50 attempts
+    assert delivery.status == "processed" and delivery.retrying_since is None
+    assert 45 <= delivery.attempts <= 55
+    assert WorkflowRun.objects.count() == 1
+
+
+def test_an_outage_past_48_hours_gives_up_at_the_horizon(
+    make_workflow, auth, post_delivery, store, time_machine
+):
+    # Given BigCommerce down for good
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    first_failure = timezone.now()
+    # When it is retried each time it is due
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    # Then the last attempt was at 48 h exactly (none later), and then it is dead, saying why
+    assert delivery.status == "dead"
+    assert timezone.now() == first_failure + timedelta(hours=48)
+    assert delivery.last_error.startswith(f"Gave up after {delivery.attempts} attempts over 48.0 h")
+    assert "503" in delivery.last_error or "unavailable" in delivery.last_error.lower()
+    assert not WorkflowRun.objects.exists()
+
+
+def test_the_retry_horizon_is_a_setting_and_a_replay_starts_it_again(
+    make_workflow, auth, post_delivery, store, time_machine, settings
+):
+    # Given a 2-hour horizon and BigCommerce down
+    settings.DELIVERY_RETRY_HOURS = 2
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    # Then it is dead 2 hours after its first failure
+    assert delivery.status == "dead" and "over 2.0 h" in delivery.last_error
+    # When it is replayed days later and BigCommerce still fails, it has 2 hours again
+    time_machine.move_to("2026-03-05 09:00Z", tick=False)
+    deliveries.replay(delivery)
+    assert run_due_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "received" and delivery.retrying_since == timezone.now()
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    assert delivery.status == "dead"
+    assert timezone.now() == datetime(2026, 3, 5, 11, tzinfo=UTC)
 
 
 def test_404_fails_without_retry(make_workflow, auth, post_delivery, store):

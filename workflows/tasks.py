@@ -10,6 +10,7 @@ from django.conf import settings
 from integrations import authentications, deliveries, subscriptions
 from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
 from workflows.models import JobKind
+from workflows.sending import suppression_import
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,10 @@ def execute_run(run_id: int) -> str:
 
 
 # What each kind of job does, one batch at a time (workflows/jobs.py runs them).
-JOB_STEPS = {JobKind.REPLAY_DELIVERIES: replay.replay_step}
+JOB_STEPS = {
+    JobKind.REPLAY_DELIVERIES: replay.replay_step,
+    JobKind.IMPORT_SUPPRESSIONS: suppression_import.import_step,
+}
 
 
 def run_job(job_id: int) -> str:

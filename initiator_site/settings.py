@@ -219,7 +219,12 @@ OUTBOUND_HTTP_ALLOWLIST = env.list("OUTBOUND_HTTP_ALLOWLIST", default=[])
 # A delivery not finished this long after it was received or claimed is handed out again by
 # the sweeper (a worker killed mid-task, a lost broker message). Must exceed Q_TIMEOUT.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+# A delivery failing with errors worth retrying (BigCommerce down, 5xx, 429) is retried for this
+# long after its first failure, as BigCommerce retries its own webhooks for 48 hours, then given
+# up (dead). DELIVERY_MAX_ATTEMPTS, when set, gives up earlier after that many attempts (0: no
+# limit by count).
+DELIVERY_RETRY_HOURS = env.float("DELIVERY_RETRY_HOURS", default=48.0)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=0)
 # A bulk replay makes its deliveries due at most this many per second, so that the deliveries
 # arriving meanwhile don't queue behind it.
 DELIVERY_REPLAY_PER_SECOND = env.int("DELIVERY_REPLAY_PER_SECOND", default=20)

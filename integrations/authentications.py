@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 
-from integrations import store_settings
+from integrations import signals, store_settings
 from integrations.bigcommerce import errors
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.models import BigCommerceAuthentication, VerificationStatus
@@ -177,13 +177,20 @@ def verify_changes(auth: BigCommerceAuthentication, changes: dict) -> StoreInfo 
 
 
 def update_authentication(auth: BigCommerceAuthentication, **changes) -> BigCommerceAuthentication:
-    """Apply `changes`; when a credential changes, verify the new set before saving anything."""
+    """Apply `changes`; when a credential changes, verify the new set before saving anything,
+    then announce it with a client on the old credentials (their hooks are tidied with it)."""
     info = verify_changes(auth, changes)
+    previous = client_for(auth) if info is not None and auth.pk is not None else None
     for field, value in changes.items():
         setattr(auth, field, value)
     if info is not None:
         mark_verified(auth, info)
     auth.save()
+    if previous is not None:
+        with previous:
+            signals.credentials_replaced.send(
+                sender=BigCommerceAuthentication, authentication=auth, previous=previous
+            )
     return auth
 
 
@@ -219,10 +226,15 @@ def mark_failing(auth_id: int, message: str) -> None:
 
 
 def delete_authentication(auth: BigCommerceAuthentication) -> None:
-    """Delete, unless workflows use it (the FK is PROTECT, so this is race-free)."""
+    """Delete, unless workflows use it (the FK is PROTECT, so this is race-free); then announce
+    it (its hooks are removed at BigCommerce)."""
+    uuids = list(auth.subscriptions.values_list("uuid", flat=True))
     try:
         with transaction.atomic():
             auth.delete()
     except ProtectedError as exc:
         names = sorted({str(obj) for obj in exc.protected_objects})
         raise AuthenticationInUse(names) from None
+    signals.authentication_deleted.send(
+        sender=BigCommerceAuthentication, authentication=auth, subscription_uuids=uuids
+    )

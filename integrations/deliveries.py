@@ -132,6 +132,7 @@ def mark_processed(delivery: WebhookDelivery, note: str = "") -> None:
         processed_at=timezone.now(),
         next_attempt_at=None,
         leased_until=None,
+        retrying_since=None,
         last_error="",
         note=note,
     )
@@ -155,21 +156,40 @@ def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
     return timedelta(seconds=max(seconds, clamp_seconds(retry_after) or 0))
 
 
+def retry_horizon() -> timedelta:
+    """How long a delivery is retried after its first failure (as long as BigCommerce retries
+    its own webhooks, by default)."""
+    return timedelta(hours=settings.DELIVERY_RETRY_HOURS)
+
+
+def _out_of_attempts(delivery: WebhookDelivery) -> bool:
+    cap = settings.DELIVERY_MAX_ATTEMPTS
+    return bool(cap) and delivery.attempts >= cap
+
+
 def retry_later(delivery: WebhookDelivery, reason: str, retry_after: float | None = None) -> str:
-    """Back to `received` with a later time for the sweeper — or `dead` after the last attempt."""
-    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+    """Back to `received` with a later time for the relay — or `dead` once the retry horizon
+    (from its first failure) has passed. The last retry is made at the horizon itself, so an
+    outage that ends just before it loses nothing."""
+    now = timezone.now()
+    since = delivery.retrying_since or now
+    give_up_at = since + retry_horizon()
+    if now >= give_up_at or _out_of_attempts(delivery):
+        hours = (now - since).total_seconds() / 3600
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.DEAD,
-            last_error=f"Gave up after {delivery.attempts} attempts: {reason}",
+            last_error=f"Gave up after {delivery.attempts} attempts over {hours:.1f} h: {reason}",
             next_attempt_at=None,
             leased_until=None,
+            retrying_since=since,
         )
         return DeliveryStatus.DEAD
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.RECEIVED,
         last_error=reason,
-        next_attempt_at=timezone.now() + backoff(delivery.attempts, retry_after),
+        next_attempt_at=min(now + backoff(delivery.attempts, retry_after), give_up_at),
         leased_until=None,
+        retrying_since=since,
     )
     return DeliveryStatus.RECEIVED
 
@@ -261,6 +281,7 @@ def replay_many(ids: list[int], *, start=None, per_second: float | None = None) 
             next_attempt_at=due,
             leased_until=None,
             processed_at=None,
+            retrying_since=None,  # a replay has the whole retry horizon again
             last_error="",
         )
     return replayed

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from integrations.bigcommerce.errors import NotFound
 from integrations.events import (
     EXTRA_CODES,
     MERGE_CODE_SEPARATOR,
@@ -110,28 +111,21 @@ def _fetch_event_resources(client: ResourceClient, payload: DeliveryPayload) -> 
         return _fetch_catalog_plan(client, payload)
     if key == EventKey.CART_ABANDONED:
         cart = client.get_cart(payload.cart_id)
-        customer_id = _customer_id(cart)
-        customer = client.get_customer_v2(customer_id) if customer_id else None
+        customer = _customer(client.get_customer_v2, _customer_id(cart))
         return Resources(cart=cart, customer=customer)
     if key in (EventKey.CART_CONVERTED, EventKey.SHIPMENT_CREATED):
         order = client.get_order(payload.order_id)
-        customer_id = _customer_id(order)
-        customer = None
-        if customer_id:
-            # Shipments use the v3 customer: their merge codes (channel_ids, ...) are v3 fields.
-            if key == EventKey.SHIPMENT_CREATED:
-                customer = client.get_customer_v3(customer_id)
-            else:
-                customer = client.get_customer_v2(customer_id)
-        return Resources(order=order, customer=customer)
+        # Shipments use the v3 customer: their merge codes (channel_ids, ...) are v3 fields.
+        get = client.get_customer_v3 if key == EventKey.SHIPMENT_CREATED else client.get_customer_v2
+        return Resources(order=order, customer=_customer(get, _customer_id(order)))
     raise ValueError(f"No fetch plan for event {key!r}")
 
 
 # What a catalog plan's step may ask (events_catalog.json's "call"): (client, id, pick) -> value.
 _CALLS: dict[str, Callable[[Any, int, int | None], Any]] = {
     "order": lambda client, id_, _pick: client.get_order(id_),
-    "customer_v2": lambda client, id_, _pick: client.get_customer_v2(id_),
-    "customer_v3": lambda client, id_, _pick: client.get_customer_v3(id_),
+    "customer_v2": lambda client, id_, _pick: _customer(client.get_customer_v2, id_),
+    "customer_v3": lambda client, id_, _pick: _customer(client.get_customer_v3, id_),
     "order_refund": lambda client, id_, pick: client.get_order_refund(id_, pick),
 }
 
@@ -154,6 +148,17 @@ def _lookup(found: dict[str, Any], where: str) -> Any:
     resource, key = where.split(".", 1)
     value = found.get(resource)
     return value.get(key) if isinstance(value, dict) else None
+
+
+def _customer(get: Callable[[int], dict | None], customer_id: int | None) -> dict | None:
+    """The customer, or None for a guest or a customer deleted since (BigCommerce has none by
+    that id): the event still happened, and its Customer codes are null, as for a guest."""
+    if not customer_id:
+        return None
+    try:
+        return get(customer_id)
+    except NotFound:
+        return None
 
 
 def build_merge_data(

@@ -199,6 +199,12 @@ class WebhookDelivery(models.Model):
         help_text="Handed out or being processed until then; past it, it is handed out again.",
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    retrying_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its first failure worth retrying happened; it is given up (dead) "
+        "DELIVERY_RETRY_HOURS later. Empty once processed or replayed.",
+    )
     order_id = models.BigIntegerField(
         null=True,
         blank=True,

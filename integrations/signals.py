@@ -5,3 +5,11 @@ from django.dispatch import Signal
 
 # Sent once a new delivery's row is committed, with `delivery_id`. Not sent for duplicates.
 delivery_stored = Signal()
+
+# Sent after an authentication's credentials (store hash, access token) were replaced, with
+# `authentication` and `previous` (a client with the credentials it had, still open): hooks
+# seen only by the old credentials can be removed with it.
+credentials_replaced = Signal()
+# Sent after an authentication was deleted, with `authentication` (no longer in the database,
+# its credentials still in memory) and `subscription_uuids` (its subscriptions, deleted too).
+authentication_deleted = Signal()

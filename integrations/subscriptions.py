@@ -13,15 +13,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from integrations import authentications
+from integrations import authentications, hook_hygiene
 from integrations.bigcommerce import errors
 from integrations.events import get_event
 from integrations.models import (
     BigCommerceAuthentication,
     SubscriptionStatus,
+    VerificationStatus,
     WebhookSubscription,
     new_webhook_secret,
 )
@@ -41,10 +41,7 @@ def subscription_for(auth: BigCommerceAuthentication, event_key: str) -> Webhook
 
 
 def webhook_url(sub: WebhookSubscription) -> str | None:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    if not base:
-        return None
-    return base + reverse("bigcommerce-webhook", args=[sub.uuid])
+    return hook_hygiene.destination(sub.uuid)
 
 
 def registration_problem(url: str | None) -> str | None:
@@ -158,12 +155,32 @@ def sync(sub: WebhookSubscription, wanted: bool) -> WebhookSubscription:
 
 def check_all() -> dict[str, int]:
     """The periodic health check: repair every subscription (re-create a missing hook,
-    reactivate one BigCommerce deactivated, delete one nobody wants)."""
-    counts = {"registered": 0, "not_registered": 0, "error": 0}
+    reactivate one BigCommerce deactivated, delete one nobody wants), then delete the strays
+    of each authentication's store (hooks of ours nothing records: see hook_hygiene)."""
+    counts = {"registered": 0, "not_registered": 0, "error": 0, "strays_deleted": 0}
     subs = WebhookSubscription.objects.select_related("authentication").filter(
         wanted=True
     ) | WebhookSubscription.objects.filter(wanted=False, hook_id__isnull=False)
     for sub in subs.select_related("authentication").order_by("pk"):
         sync(sub, sub.wanted)
         counts[sub.status] += 1
+    checked = BigCommerceAuthentication.objects.exclude(status=VerificationStatus.FAILED)
+    for auth in checked.order_by("pk"):
+        with authentications.client_for(auth) as client:
+            counts["strays_deleted"] += hook_hygiene.remove_strays(client, auth.store_hash) or 0
     return counts
+
+
+def reregister_after_new_credentials(authentication, previous, **_) -> None:
+    """Credentials replaced: register every wanted hook with the new ones (the same hook when
+    they are the same API account's), then delete with the old ones whatever hook of ours is
+    no longer recorded (another API account's hooks are not seen by the new token)."""
+    for sub in authentication.subscriptions.filter(wanted=True).order_by("pk"):
+        ensure_registered(sub)
+    hook_hygiene.remove_strays(previous, previous.store_hash, keep_unrecorded=False)
+
+
+def remove_hooks_of_deleted(authentication, subscription_uuids, **_) -> None:
+    """An authentication deleted: none of its hooks may go on delivering to a dead address."""
+    with authentications.client_for(authentication) as client:
+        hook_hygiene.remove_strays(client, authentication.store_hash, also_ours=subscription_uuids)

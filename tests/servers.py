@@ -24,6 +24,10 @@ from tests.factories import BC_BASE, STORE_HASH, load_bigcommerce_example
 STORE = f"{BC_BASE}/stores/{STORE_HASH}"
 
 
+DEFAULT_API_ACCOUNT = "m9r6keqmo7h7f23btnpwernbez1kglkl"  # the client id of every token but those
+# FakeStore.api_accounts names
+
+
 class FakeStore:
     """BigCommerce's read endpoints answering with its example payloads, and its hooks API
     keeping state, so tests see exactly which calls the app makes."""
@@ -31,6 +35,9 @@ class FakeStore:
     def __init__(self, rsps: responses.RequestsMock):
         self.rsps = rsps
         self.hooks: dict[int, dict] = {}
+        # Hooks belong to the API account whose token made them; a token listed here is another
+        # account's (BigCommerce shows, changes and deletes only the caller's account's hooks).
+        self.api_accounts: dict[str, str] = {}
         self.next_hook_id = 18048287
         self.cart = load_bigcommerce_example("v3_cart_response.json")["data"]
         self.order = load_bigcommerce_example("v2_order_response.json")
@@ -146,12 +153,24 @@ class FakeStore:
         return self._injected(request) or self._json(200, self.customer_v2)
 
     def _customers_v3(self, request):
-        return self._injected(request) or self._json(200, {"data": [self.customer_v3], "meta": {}})
+        found = [self.customer_v3] if self.customer_v3 else []  # None: deleted, the list empty
+        return self._injected(request) or self._json(200, {"data": found, "meta": {}})
+
+    def _api_account(self, request) -> str:
+        return self.api_accounts.get(request.headers.get("X-Auth-Token"), DEFAULT_API_ACCOUNT)
+
+    def _own_hook(self, request) -> dict | None:
+        hook = self.hooks.get(int(request.url.rsplit("/", 1)[1]))
+        mine = hook and hook.get("client_id", DEFAULT_API_ACCOUNT) == self._api_account(request)
+        return hook if mine else None
 
     def _list_hooks(self, request):
-        return self._injected(request) or self._json(
-            200, {"data": list(self.hooks.values()), "meta": {}}
-        )
+        mine = [
+            h
+            for h in self.hooks.values()
+            if h.get("client_id", DEFAULT_API_ACCOUNT) == self._api_account(request)
+        ]
+        return self._injected(request) or self._json(200, {"data": mine, "meta": {}})
 
     def _hooks_admin(self, request):
         hooks = [
@@ -165,7 +184,7 @@ class FakeStore:
         body = json.loads(request.body)
         hook = {
             "id": self.next_hook_id,
-            "client_id": "m9r6keqmo7h7f23btnpwernbez1kglkl",
+            "client_id": self._api_account(request),
             "store_hash": STORE_HASH,
             "created_at": 1561488106,
             "updated_at": 1561488106,
@@ -176,17 +195,20 @@ class FakeStore:
         return self._json(200, {"data": hook, "meta": {}})
 
     def _update_hook(self, request):
-        hook_id = int(request.url.rsplit("/", 1)[1])
-        if hook_id not in self.hooks:
-            return self._json(404, {"status": 404, "title": "Not found"})
-        self.hooks[hook_id].update(json.loads(request.body))
-        return self._json(200, {"data": self.hooks[hook_id], "meta": {}})
-
-    def _delete_hook(self, request):
-        hook_id = int(request.url.rsplit("/", 1)[1])
-        hook = self.hooks.pop(hook_id, None)
+        hook = self._own_hook(request)
         if hook is None:
             return self._json(404, {"status": 404, "title": "Not found"})
+        hook.update(json.loads(request.body))
+        return self._json(200, {"data": hook, "meta": {}})
+
+    def _delete_hook(self, request):
+        injected = self._injected(request)
+        if injected:
+            return injected
+        hook = self._own_hook(request)
+        if hook is None:
+            return self._json(404, {"status": 404, "title": "Not found"})
+        del self.hooks[hook["id"]]
         return self._json(200, {"data": hook, "meta": {}})
 
 

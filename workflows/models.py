@@ -338,6 +338,7 @@ class StepResult(models.Model):
 
 class JobKind(models.TextChoices):
     REPLAY_DELIVERIES = "replay_deliveries", "Replay deliveries"
+    IMPORT_SUPPRESSIONS = "import_suppressions", "Import suppressed addresses"
 
 
 class JobStatus(models.TextChoices):

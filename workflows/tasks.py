@@ -11,6 +11,7 @@ from integrations import authentications, deliveries, subscriptions
 from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
 from workflows.alerts import evaluate as alerts
 from workflows.models import JobKind
+from workflows.sending import suppression_import
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ def execute_run(run_id: int) -> str:
 
 
 # What each kind of job does, one batch at a time (workflows/jobs.py runs them).
-JOB_STEPS = {JobKind.REPLAY_DELIVERIES: replay.replay_step}
+JOB_STEPS = {
+    JobKind.REPLAY_DELIVERIES: replay.replay_step,
+    JobKind.IMPORT_SUPPRESSIONS: suppression_import.import_step,
+}
 
 
 def run_job(job_id: int) -> str:

@@ -5,6 +5,7 @@ Each test runs the real waitress server in a thread on loopback with a tiny WSGI
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -198,3 +199,65 @@ def answers(port: int) -> bool:
         return get(port)["scheme"] == "http"
     except OSError:
         return False
+
+
+def burning_app(environ, start_response):
+    """About a millisecond of CPU per request (as a Django view takes), then an answer in two
+    writes (waitress writes the headers, then the body)."""
+    until = time.thread_time() + 0.001
+    while time.thread_time() < until:
+        pass
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"o", b"k"]
+
+
+def test_the_loop_is_not_woken_over_and_over_while_threads_write_responses(monkeypatch):
+    from waitress import wasyncore
+
+    from tests import harness
+
+    # Given the server's event loop counting its passes
+    passes = []
+    real_poll, real_send = wasyncore.poll2, wasyncore.dispatcher.send
+    monkeypatch.setattr(
+        wasyncore, "poll2", lambda timeout, map: passes.append(1) or real_poll(timeout, map)
+    )
+
+    # and a thread sending a response taking 2 ms over it (as one does when a busy machine
+    # takes its core away mid-send), the GIL free meanwhile
+    def preempted_send(channel, data, do_close=True):
+        if threading.current_thread().name.startswith("waitress-"):
+            time.sleep(0.002)
+        return real_send(channel, data, do_close)
+
+    monkeypatch.setattr(wasyncore.dispatcher, "send", preempted_send)
+    clients, per_client = 2, 50
+    with serving(burning_app) as (port, _, _):
+        url = f"http://127.0.0.1:{port}"
+        # and 200 slow connections open, each dribbling a request
+        with harness.slow_clients(url, "/", 200, every=0.5, for_seconds=30) as slow:
+            passes.clear()
+
+            # When 2 keep-alive clients send 50 requests each
+            def one_client() -> list[int]:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                statuses = []
+                for _ in range(per_client):
+                    conn.request("GET", "/")
+                    response = conn.getresponse()
+                    response.read()
+                    statuses.append(response.status)
+                conn.close()
+                return statuses
+
+            with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+                statuses = sum(pool.map(lambda _: one_client(), range(clients)), [])
+            loop_passes = len(passes)
+            still_open = slow.still_open()
+
+    # Then every request is answered, the slow connections are still held
+    assert statuses == [200] * clients * per_client
+    assert still_open == 200
+    # And the loop went round a few times per request, not once per attempt to send while a
+    # thread held the response (each pass visits all 200 slow connections)
+    assert loop_passes <= 5 * clients * per_client, loop_passes / (clients * per_client)

@@ -1,10 +1,11 @@
 """From delivery to runs: one fetch per delivery, exact merge data, retry policy by error."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from integrations import deliveries
 from integrations.events import get_event
 from integrations.models import WebhookDelivery
 from integrations.subscriptions import subscription_for
@@ -77,6 +78,36 @@ def test_guest_customer_means_no_customer_call_and_null_codes(
     assert customer and all(v is None for v in customer.values())
 
 
+@pytest.mark.parametrize(
+    "event, customer_call",
+    [
+        ("cart_abandoned", "GET /v2/customers/11"),
+        ("cart_converted", "GET /v2/customers/11"),
+        ("shipment_created", "GET /v3/customers?id:in=11"),
+    ],
+)
+def test_a_deleted_customer_gives_null_customer_codes_not_a_failure(
+    make_workflow, auth, post_delivery, store, event, customer_call
+):
+    # Given the order's (or cart's) customer deleted from the store since: v2 answers 404,
+    # v3 an empty list
+    store.fail_next("/v2/customers/", 404)
+    store.customer_v3 = None
+    # When the delivery is processed
+    delivery = deliver(event, make_workflow, auth, post_delivery)
+    # Then the customer was asked for once, and the delivery is processed, not failed
+    assert store.resource_calls()[-1] == customer_call and len(store.resource_calls()) == 2
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == ("processed", "")
+    # And the run has the event's other codes, with every Customer code null
+    run = WorkflowRun.objects.get()
+    assert run.status == "succeeded"
+    customer = {k: v for k, v in run.merge_data.items() if "| Customer |" in k}
+    assert customer and all(v is None for v in customer.values())
+    others = {k: v for k, v in run.merge_data.items() if "| Customer |" not in k}
+    assert any(v is not None for v in others.values())
+
+
 @pytest.mark.parametrize("order_id", ["251", 251])
 def test_drifted_types_are_accepted(make_workflow, auth, post_delivery, store, order_id):
     deliver("shipment_created", make_workflow, auth, post_delivery, orderId=order_id)
@@ -120,6 +151,78 @@ def test_gives_up_as_dead_after_max_attempts(make_workflow, auth, post_delivery,
     delivery.refresh_from_db()
     assert delivery.status == "dead"
     assert "Gave up after 2 attempts" in delivery.last_error
+
+
+def retry_when_due(delivery, time_machine) -> None:
+    """Move the clock to the delivery's retry time and let the relay hand it out."""
+    delivery.refresh_from_db()
+    time_machine.move_to(delivery.next_attempt_at, tick=False)
+    assert run_due_deliveries() == 1
+    delivery.refresh_from_db()
+
+
+def test_a_503_lasting_47_hours_is_still_delivered(
+    make_workflow, auth, post_delivery, store, time_machine
+):
+    # Given BigCommerce answering 503 from the first attempt on, for 47 hours
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    first_failure = timezone.now()
+    # When the delivery is retried each time it is due, until the outage ends
+    while timezone.now() < first_failure + timedelta(hours=47):
+        retry_when_due(delivery, time_machine)
+        assert delivery.status == "received", delivery.last_error
+        assert delivery.next_attempt_at - timezone.now() <= timedelta(hours=1)  # backoff's cap
+    store.failures.clear()
+    retry_when_due(delivery, time_machine)
+    # Then it is processed, with its run, after some 50 attempts
+    assert delivery.status == "processed" and delivery.retrying_since is None
+    assert 45 <= delivery.attempts <= 55
+    assert WorkflowRun.objects.count() == 1
+
+
+def test_an_outage_past_48_hours_gives_up_at_the_horizon(
+    make_workflow, auth, post_delivery, store, time_machine
+):
+    # Given BigCommerce down for good
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    first_failure = timezone.now()
+    # When it is retried each time it is due
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    # Then the last attempt was at 48 h exactly (none later), and then it is dead, saying why
+    assert delivery.status == "dead"
+    assert timezone.now() == first_failure + timedelta(hours=48)
+    assert delivery.last_error.startswith(f"Gave up after {delivery.attempts} attempts over 48.0 h")
+    assert "503" in delivery.last_error or "unavailable" in delivery.last_error.lower()
+    assert not WorkflowRun.objects.exists()
+
+
+def test_the_retry_horizon_is_a_setting_and_a_replay_starts_it_again(
+    make_workflow, auth, post_delivery, store, time_machine, settings
+):
+    # Given a 2-hour horizon and BigCommerce down
+    settings.DELIVERY_RETRY_HOURS = 2
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    store.fail_next("/v2/orders/", *[503] * 200)
+    delivery = deliver("shipment_created", make_workflow, auth, post_delivery)
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    # Then it is dead 2 hours after its first failure
+    assert delivery.status == "dead" and "over 2.0 h" in delivery.last_error
+    # When it is replayed days later and BigCommerce still fails, it has 2 hours again
+    time_machine.move_to("2026-03-05 09:00Z", tick=False)
+    deliveries.replay(delivery)
+    assert run_due_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "received" and delivery.retrying_since == timezone.now()
+    while delivery.status == "received":
+        retry_when_due(delivery, time_machine)
+    assert delivery.status == "dead"
+    assert timezone.now() == datetime(2026, 3, 5, 11, tzinfo=UTC)
 
 
 def test_404_fails_without_retry(make_workflow, auth, post_delivery, store):

@@ -4,12 +4,15 @@ over ``workflows.sending.suppressions``. Writes need the Integration Manager per
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
-from workflows.sending import suppressions
+from workflows.api.serializers import JobSerializer
+from workflows.sending import suppression_import, suppressions
 from workflows.sending.models import Suppression, SuppressionReason
 
 
@@ -33,6 +36,15 @@ class SuppressionSerializer(serializers.ModelSerializer):
             return suppressions.clean_address(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
+
+
+class ImportSerializer(serializers.Serializer):
+    csv = serializers.CharField(
+        max_length=suppressions.MAX_IMPORT_BYTES,
+        trim_whitespace=False,
+        help_text="The CSV's text: one row per address, email[,reason] (a header row "
+        "'email,reason' is fine; the reason is manual when missing).",
+    )
 
 
 class SuppressionViewSet(
@@ -66,3 +78,23 @@ class SuppressionViewSet(
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(row).data, status=code)
+
+    @extend_schema(
+        operation_id="suppressions_import",
+        request=ImportSerializer,
+        responses={202: JobSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import", serializer_class=ImportSerializer)
+    def import_csv(self, request):
+        """Import a CSV into the list, as a job on the task cluster: its rows are checked now
+        (refused ones are in the job's `errors`, by row number), then added; follow it at
+        `jobs/{id}/`."""
+        serializer = ImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = suppression_import.start(
+            self.request_account(),
+            request.user,
+            serializer.validated_data["csv"],
+            source=f"API import ({request.user.username})",
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -19,6 +19,7 @@ from workflows.sending.addresses import normalise
 from workflows.sending.models import Suppression, SuppressionReason
 
 MAX_IMPORT_ROWS = 10_000
+MAX_IMPORT_BYTES = 1024 * 1024  # a CSV's size, uploaded or sent to the API
 MAX_SOURCE_LENGTH = 200
 CSV_COLUMNS = ("email", "reason", "source", "created_at")
 
@@ -74,21 +75,21 @@ def remove(account_id: int, pk: int) -> bool:
 
 
 @dataclass
-class ImportResult:
-    added: int = 0
-    already: int = 0
+class ParsedImport:
+    rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row number, email, reason)
     errors: list[str] = field(default_factory=list)  # "Row 3: ..." per refused row
 
 
-def import_csv(account_id: int, text: str, *, source: str) -> ImportResult:
+def parse_csv(text: str) -> ParsedImport:
     """Rows of ``email[,reason]`` (a header row naming ``email`` is allowed); reason defaults
-    to ``manual``. Each refused row is reported by number; the others are added."""
-    result = ImportResult()
+    to ``manual``. Each refused row is reported by number; the others are returned, checked,
+    to be added (``suppress``), which a job of the task cluster does (``suppression_import``)."""
+    parsed = ParsedImport()
     reader = csv.reader(io.StringIO(text))
     reasons = set(SuppressionReason.values)
-    for number, row in enumerate(reader, start=1):
+    for number, row in enumerate(_csv_rows(reader, parsed), start=1):
         if number > MAX_IMPORT_ROWS:
-            result.errors.append(f"Row {number}: stopped, at most {MAX_IMPORT_ROWS} rows.")
+            parsed.errors.append(f"Row {number}: stopped, at most {MAX_IMPORT_ROWS} rows.")
             break
         cells = [cell.strip() for cell in row]
         if not any(cells):
@@ -98,19 +99,23 @@ def import_csv(account_id: int, text: str, *, source: str) -> ImportResult:
         try:
             address = clean_address(cells[0])
         except ValidationError as exc:
-            result.errors.append(f"Row {number}: {exc.messages[0]}")
+            parsed.errors.append(f"Row {number}: {exc.messages[0]}")
             continue
         reason = cells[1].lower() if len(cells) > 1 and cells[1] else SuppressionReason.MANUAL
         if reason not in reasons:
             known = ", ".join(sorted(reasons))
-            result.errors.append(f"Row {number}: unknown reason '{reason[:40]}'; one of {known}.")
+            parsed.errors.append(f"Row {number}: unknown reason '{reason[:40]}'; one of {known}.")
             continue
-        _row, created = suppress(account_id, address, reason, source)
-        if created:
-            result.added += 1
-        else:
-            result.already += 1
-    return result
+        parsed.rows.append((number, address, str(reason)))
+    return parsed
+
+
+def _csv_rows(reader, parsed: ParsedImport):
+    """The reader's rows until one can't be read (a NUL byte, an open quote at the end)."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        parsed.errors.append(f"Row {reader.line_num}: not readable as CSV ({exc}); stopped.")
 
 
 def export_csv(rows: Iterable[Suppression]) -> str:

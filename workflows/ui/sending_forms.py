@@ -10,8 +10,6 @@ from integrations.ui.forms import Form
 from workflows.sending import suppressions
 from workflows.sending.models import SuppressionReason
 
-MAX_IMPORT_BYTES = 1024 * 1024
-
 
 class AddSuppressionForm(Form):
     email = forms.CharField(label="Email address", max_length=254)
@@ -32,7 +30,7 @@ class ImportSuppressionsForm(Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
+        if upload.size > suppressions.MAX_IMPORT_BYTES:
             raise ValidationError("At most 1 MB per file; split a bigger list.")
         try:
             return upload.read().decode("utf-8-sig")

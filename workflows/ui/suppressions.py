@@ -18,6 +18,7 @@ from accounts.ui.permissions import (
     scoped_or_404,
 )
 from workflows.sending import stats, suppressions
+from workflows.sending import suppression_import as import_job
 from workflows.sending.models import Suppression
 from workflows.states import SkipReason
 from workflows.ui.sending_forms import AddSuppressionForm, FrequencyCapForm, ImportSuppressionsForm
@@ -87,17 +88,14 @@ def suppression_import(request):
     form = ImportSuppressionsForm(request.POST, request.FILES)
     if not form.is_valid():
         return render_page(request, account, import_form=form, status=400)
-    result = suppressions.import_csv(
-        account.pk, form.cleaned_data["file"], source=f"CSV import by {request.user.username}"
+    job = import_job.start(
+        account,
+        request.user,
+        form.cleaned_data["file"],
+        source=f"CSV import by {request.user.username}",
     )
-    summary = f"Imported: {result.added} added, {result.already} already on the list"
-    if result.errors:
-        messages.warning(request, f"{summary}, {len(result.errors)} row(s) refused:")
-        for error in result.errors[:50]:
-            messages.warning(request, error)
-    else:
-        messages.success(request, f"{summary}.")
-    return redirect("sending:suppressions")
+    messages.info(request, f"Importing {job.total} address(es) on the task cluster.")
+    return redirect("workflows:job", pk=job.pk)
 
 
 @require_GET

@@ -151,10 +151,11 @@ def test_each_batch_costs_the_same_bounded_queries(
 
 
 # Per batch of runs (12): read the batch, the ids to delete, their step results; delete the
-# runs' email copies, detach the sent emails (the frequency cap counts them) and the survey invitations and responses (survey
-# results outlive runs), delete the step results and the runs, inside a savepoint (2). Per batch
-# of deliveries (8): read the batch, their runs under way, the ids to delete, their trigger-filter
-# records, detach their runs, delete the deliveries, inside a savepoint (2).
+# runs' email copies, detach the sent emails (the frequency cap counts them) and the survey
+# invitations and responses (survey results outlive runs), delete the step results and the
+# runs, inside a savepoint (2). Per batch of deliveries (8): read the batch, their runs under
+# way, the ids to delete, their trigger-filter records, detach their runs, delete the
+# deliveries, inside a savepoint (2).
 BATCH_QUERIES = 12 + 8
 
 

@@ -184,6 +184,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for what a test event runs on (a run's field and the test action's choice).
+    "ENUM_NAME_OVERRIDES": {"TestDataEnum": "workflows.models.TestData"},
     # Swagger UI and its favicon from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -8,11 +8,14 @@ authentication on an event shares one subscription (and one webhook URL).
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,14 +159,101 @@ def sync(sub: WebhookSubscription, wanted: bool) -> WebhookSubscription:
     return ensure_registered(sub) if wanted else ensure_unregistered(sub)
 
 
-def check_all() -> dict[str, int]:
+CHECK_BATCH = 200  # authentications whose subscriptions one query reads
+
+
+@dataclass
+class CheckPass:
+    """What one health-check pass found; `more` when it ran out of time before the end."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"registered": 0, "not_registered": 0, "error": 0}
+    )
+    stores: int = 0
+    more: bool = False
+
+
+def check_all(budget_seconds: float | None = None, checked_before=None) -> CheckPass:
     """The periodic health check: repair every subscription (re-create a missing hook,
-    reactivate one BigCommerce deactivated, delete one nobody wants)."""
-    counts = {"registered": 0, "not_registered": 0, "error": 0}
-    subs = WebhookSubscription.objects.select_related("authentication").filter(
-        wanted=True
-    ) | WebhookSubscription.objects.filter(wanted=False, hook_id__isnull=False)
-    for sub in subs.select_related("authentication").order_by("pk"):
+    reactivate one BigCommerce deactivated, delete one nobody wants).
+
+    One `GET /v3/hooks` per store, whatever its number of subscriptions; the subscriptions
+    whose hook is healthy are recorded with one UPDATE per batch of stores, so only repairs
+    cost queries (and calls) of their own. Stores go least recently checked first; a pass
+    stops after `budget_seconds`, and `checked_before` (the first pass's start) lets the next
+    one carry on with the stores it did not reach."""
+    started, found = time.monotonic(), CheckPass()
+    checked = WebhookSubscription.objects.filter(Q(wanted=True) | Q(hook_id__isnull=False))
+    stores = checked.values("authentication_id").annotate(oldest=Min("last_checked_at"))
+    if checked_before is not None:
+        stores = stores.filter(Q(oldest__isnull=True) | Q(oldest__lt=checked_before))
+    auth_ids = [
+        row["authentication_id"]
+        for row in stores.order_by(F("oldest").asc(nulls_first=True), "authentication_id")
+    ]
+    for start in range(0, len(auth_ids), CHECK_BATCH):
+        if start and budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            found.more = True  # at least one batch a pass, so that every pass makes progress
+            break
+        batch = auth_ids[start : start + CHECK_BATCH]
+        subs = checked.filter(authentication_id__in=batch).select_related("authentication")
+        by_store: dict[int, list[WebhookSubscription]] = {}
+        for sub in subs.order_by("pk"):
+            by_store.setdefault(sub.authentication_id, []).append(sub)
+        healthy: list[int] = []
+        for store_subs in by_store.values():
+            healthy += _check_store(store_subs, found.counts)
+            found.stores += 1
+        now = timezone.now()
+        WebhookSubscription.objects.filter(pk__in=healthy).update(
+            status=SubscriptionStatus.REGISTERED,
+            status_detail="",
+            last_checked_at=now,
+            last_healthy_at=now,
+        )
+        found.counts["registered"] += len(healthy)
+    return found
+
+
+def _is_healthy(sub: WebhookSubscription, hooks: list[dict]) -> bool:
+    """Wanted, registrable, and its hook there, active, with its secret, under its id."""
+    url = webhook_url(sub)
+    if not sub.wanted or registration_problem(url):
+        return False
+    hook = _find_hook(hooks, get_event(sub.event).scope, url)
+    return (
+        hook is not None
+        and bool(hook.get("is_active"))
+        and (hook.get("headers") or {}) == {SECRET_HEADER: sub.secret}
+        and hook.get("id") == sub.hook_id
+    )
+
+
+def _check_store(subs: list[WebhookSubscription], counts: dict[str, int]) -> list[int]:
+    """One store's subscriptions: the healthy ones' ids; the others repaired one by one."""
+    hooks = None
+    if any(sub.wanted and not registration_problem(webhook_url(sub)) for sub in subs):
+        auth = subs[0].authentication
+        try:
+            with authentications.client_for(auth) as client:
+                hooks = client.list_hooks()
+        except errors.BigCommerceError as exc:
+            # The store is unreachable or refuses us: every subscription of it says so, and no
+            # more calls are spent on it in this pass.
+            if isinstance(exc, errors.AuthenticationFailed | errors.PermissionDenied):
+                authentications.mark_failing(auth.pk, exc.message)
+            WebhookSubscription.objects.filter(pk__in=[sub.pk for sub in subs]).update(
+                status=SubscriptionStatus.ERROR,
+                status_detail=exc.message,
+                last_checked_at=timezone.now(),
+            )
+            counts[SubscriptionStatus.ERROR] += len(subs)
+            return []
+    healthy = []
+    for sub in subs:
+        if hooks is not None and _is_healthy(sub, hooks):
+            healthy.append(sub.pk)
+            continue
         sync(sub, sub.wanted)
         counts[sub.status] += 1
-    return counts
+    return healthy

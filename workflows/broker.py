@@ -42,6 +42,7 @@ PROCESS_DELIVERY = "workflows.tasks.process_delivery"
 EXECUTE_RUN = "workflows.tasks.execute_run"
 RUN_JOB = "workflows.tasks.run_job"
 PRUNE = "workflows.tasks.prune"
+CHECK_HOOKS = "workflows.tasks.check_subscriptions"
 
 
 @cache
@@ -65,6 +66,10 @@ def enqueue_job(job_id: int) -> None:
 
 def enqueue_prune(budget_seconds: int) -> None:
     push(PRUNE, budget_seconds, "prune", "retention")
+
+
+def enqueue_hook_check(started: int) -> None:
+    push(CHECK_HOOKS, started, "check-hooks", "hooks")
 
 
 def push(func: str, arg: int, name: str, group: str) -> None:

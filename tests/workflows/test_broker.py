@@ -171,4 +171,3 @@ def test_a_stored_delivery_wakes_the_waiting_postgres_relay(client, auth, relay_
         assert_woken_with(thread, result, broker, delivery)
     finally:
         broker.listener.close()
-

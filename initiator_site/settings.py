@@ -246,7 +246,8 @@ Q_CLUSTER = {
     "poll": 0.2,
 }
 # Both with the delivery relay: the receiver stores deliveries, the cluster takes them from
-# the table (workflows/broker.py).
+# the table (workflows/broker.py), woken when one is stored (off: the relay's poll alone).
+RELAY_WAKEUP = env.bool("RELAY_WAKEUP", default=True)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     Q_CLUSTER["broker_class"] = "workflows.broker.RelayRedis"

@@ -19,6 +19,7 @@ import uuid
 from functools import cache, cached_property
 
 from django import db
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -108,7 +109,7 @@ def on_delivery_stored(sender, delivery_id: int, **kwargs) -> None:
     try:
         if Conf.SYNC:
             enqueue_delivery(delivery_id)
-        else:
+        elif settings.RELAY_WAKEUP:
             shared_broker().wake()
     except Exception:
         logger.exception("Could not pass on delivery %s now; the relay's poll will", delivery_id)

@@ -90,8 +90,9 @@ def capacity(sub, log: Path, count: int, first_order: int, timeout: float) -> di
     }
 
 
-def steady(url: str, secret: str, log: Path, rate: float, seconds: float, first_order: int,
-           timeout: float) -> dict:
+def steady(
+    url: str, secret: str, log: Path, rate: float, seconds: float, first_order: int, timeout: float
+) -> dict:
     """Send `rate` deliveries a second for `seconds`, each at its planned time; the latency
     of each from its 200 to its email."""
     from urllib.parse import urlsplit
@@ -177,13 +178,21 @@ def run(sub, workflows, standin, env: dict, web_env: dict, logs: Path, cfg: dict
         result["steady"] = {}
         for n, (label, wake) in enumerate(variants):
             web, url = harness.start_web(
-                {**web_env, "RELAY_WAKEUP": wake}, logs, threads=4, processes=1,
+                {**web_env, "RELAY_WAKEUP": wake},
+                logs,
+                threads=4,
+                processes=1,
                 name=f"web-latency-{n}",
             )
             try:
                 figures = steady(
-                    url + receiver, sub.secret, log, rate, cfg["latency_seconds"],
-                    200_000 + 100_000 * n, timeout,
+                    url + receiver,
+                    sub.secret,
+                    log,
+                    rate,
+                    cfg["latency_seconds"],
+                    200_000 + 100_000 * n,
+                    timeout,
                 )
             finally:
                 web.stop()

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
-INDEX_USED = re.compile(r"Index (?:Only )?Scan (?:Backward )?using (\w+)|Bitmap Index Scan on (\w+)")
+INDEX_USED = re.compile(
+    r"Index (?:Only )?Scan (?:Backward )?using (\w+)|Bitmap Index Scan on (\w+)"
+)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,12 @@ def email_workflow(sub, workflows):
     return workflow
 
 
+def orders(first: int, count: int) -> list[int]:
+    """`count` distinct orders of registered customers from `first` on (the stand-in's
+    multiples of 10 are guest orders, with no customer to email)."""
+    return [o for o in range(first, first + 2 * count) if o % 10][:count]
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -75,12 +81,12 @@ def capacity(sub, log: Path, count: int, first_order: int, timeout: float) -> di
     from integrations import receiver
 
     target = receiver.find_subscription(sub.uuid)
-    orders = [fixtures.order_id_for(first_order + n) for n in range(count)]
+    backlog = orders(first_order, count)
     started = time.time()
-    for n, order in enumerate(orders):
+    for n, order in enumerate(backlog):
         body = fixtures.shipment_body(f"cap-{first_order}-{n}", order)
         receiver.store(target, body.encode(), pipeline.HEADERS)
-    sent = _wait_for_emails(log, {f"Order {o}" for o in orders}, timeout)
+    sent = _wait_for_emails(log, {f"Order {o}" for o in backlog}, timeout)
     seconds = (max(sent.values()) - started) if sent else None
     return {
         "deliveries": count,
@@ -102,13 +108,14 @@ def steady(
     parts = urlsplit(url)
     headers = {SECRET_HEADER: secret, **pipeline.HEADERS}
     count = max(1, int(rate * seconds))
+    planned = orders(first_order, count)
     answered: dict[str, float] = {}
     failures = []
     local = threading.local()
     lock = threading.Lock()
 
     def send(n: int, at: float) -> None:
-        order = fixtures.order_id_for(first_order + n)
+        order = planned[n]
         delay = at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
@@ -161,7 +168,9 @@ def run(sub, workflows, standin, env: dict, web_env: dict, logs: Path, cfg: dict
     """The latency part of one topology (the stand-in adds its 50 ms per call)."""
     from django.conf import settings
 
-    email_workflow(sub, workflows)
+    from workflows.models import Workflow, WorkflowStatus
+
+    workflow = email_workflow(sub, workflows)
     log = logs / f"emails-{time.monotonic_ns()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_MAIL_LOG": str(log)}
@@ -205,6 +214,7 @@ def run(sub, workflows, standin, env: dict, web_env: dict, logs: Path, cfg: dict
             )
     finally:
         cluster.stop()
+        Workflow.objects.filter(pk=workflow.pk).update(status=WorkflowStatus.PAUSED)
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -160,6 +161,7 @@ def sync(sub: WebhookSubscription, wanted: bool) -> WebhookSubscription:
 
 
 CHECK_BATCH = 200  # authentications whose subscriptions one query reads
+CHECK_CONCURRENCY = 8  # stores asked for their hooks at once (one call each)
 
 
 @dataclass
@@ -200,9 +202,10 @@ def check_all(budget_seconds: float | None = None, checked_before=None) -> Check
         by_store: dict[int, list[WebhookSubscription]] = {}
         for sub in subs.order_by("pk"):
             by_store.setdefault(sub.authentication_id, []).append(sub)
+        hooks = _hooks_of_stores(by_store.values())
         healthy: list[int] = []
-        for store_subs in by_store.values():
-            healthy += _check_store(store_subs, found.counts)
+        for auth_id, store_subs in by_store.items():
+            healthy += _check_store(store_subs, hooks.get(auth_id), found.counts)
             found.stores += 1
         now = timezone.now()
         WebhookSubscription.objects.filter(pk__in=healthy).update(
@@ -229,26 +232,42 @@ def _is_healthy(sub: WebhookSubscription, hooks: list[dict]) -> bool:
     )
 
 
-def _check_store(subs: list[WebhookSubscription], counts: dict[str, int]) -> list[int]:
-    """One store's subscriptions: the healthy ones' ids; the others repaired one by one."""
-    hooks = None
-    if any(sub.wanted and not registration_problem(webhook_url(sub)) for sub in subs):
-        auth = subs[0].authentication
+def _hooks_of_stores(stores) -> dict[int, list[dict] | errors.BigCommerceError]:
+    """`GET /v3/hooks` of each store that has a hook to check, several stores at a time (one
+    call per store: each store's own quota sees one): authentication id -> hooks, or the
+    error. Only HTTP happens in the threads; the database is used by the caller alone."""
+    auths = [
+        subs[0].authentication
+        for subs in stores
+        if any(sub.wanted and not registration_problem(webhook_url(sub)) for sub in subs)
+    ]
+
+    def listed(auth):
         try:
             with authentications.client_for(auth) as client:
-                hooks = client.list_hooks()
+                return auth.pk, client.list_hooks()
         except errors.BigCommerceError as exc:
-            # The store is unreachable or refuses us: every subscription of it says so, and no
-            # more calls are spent on it in this pass.
-            if isinstance(exc, errors.AuthenticationFailed | errors.PermissionDenied):
-                authentications.mark_failing(auth.pk, exc.message)
-            WebhookSubscription.objects.filter(pk__in=[sub.pk for sub in subs]).update(
-                status=SubscriptionStatus.ERROR,
-                status_detail=exc.message,
-                last_checked_at=timezone.now(),
-            )
-            counts[SubscriptionStatus.ERROR] += len(subs)
-            return []
+            return auth.pk, exc
+
+    with ThreadPoolExecutor(max_workers=CHECK_CONCURRENCY) as pool:
+        return dict(pool.map(listed, auths))
+
+
+def _check_store(subs: list[WebhookSubscription], hooks, counts: dict[str, int]) -> list[int]:
+    """One store's subscriptions, given its hooks (or the error listing them): the healthy
+    ones' ids; the others repaired one by one."""
+    if isinstance(hooks, errors.BigCommerceError):
+        # The store is unreachable or refuses us: every subscription of it says so, and no
+        # more calls are spent on it in this pass.
+        if isinstance(hooks, errors.AuthenticationFailed | errors.PermissionDenied):
+            authentications.mark_failing(subs[0].authentication_id, hooks.message)
+        WebhookSubscription.objects.filter(pk__in=[sub.pk for sub in subs]).update(
+            status=SubscriptionStatus.ERROR,
+            status_detail=hooks.message,
+            last_checked_at=timezone.now(),
+        )
+        counts[SubscriptionStatus.ERROR] += len(subs)
+        return []
     healthy = []
     for sub in subs:
         if hooks is not None and _is_healthy(sub, hooks):

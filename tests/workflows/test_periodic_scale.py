@@ -82,3 +82,20 @@ def test_a_hook_check_that_runs_out_of_time_goes_on_with_the_stores_it_did_not_r
     rest = tasks.check_subscriptions(queued[0])
     assert rest["stores"] == 2 and len(queued) == 1
     assert not WebhookSubscription.objects.filter(last_healthy_at__isnull=True).exists()
+
+
+def test_a_store_that_fails_its_listing_costs_one_call_and_says_so_on_each_subscription(
+    standin, settings
+):
+    # Given two stores of three subscriptions, the first of which BigCommerce fails (500)
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    periodic.populate(standin, 6)
+    failing = WebhookSubscription.objects.order_by("pk").first().authentication
+    standin.add_fault(f"/stores/{failing.store_hash}/v3/hooks", 500)
+    # When the periodic check runs
+    result = periodic.measure_pass(pass_named("hook check"), standin)
+    # Then that store was asked once, and its three subscriptions carry the error
+    assert standin.store_calls()[failing.store_hash] == 1
+    assert result["outcome"]["error"] == 3 and result["outcome"]["registered"] == 3
+    errors = WebhookSubscription.objects.filter(authentication=failing)
+    assert {s.status for s in errors} == {"error"} and all(s.status_detail for s in errors)

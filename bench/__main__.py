@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import config, fixtures, loadgen, report
 
 ROOT = Path(__file__).resolve().parents[1]
-TOPOLOGY_TIMEOUT = 480  # seconds; a topology normally takes about three minutes
+TOPOLOGY_TIMEOUT = 1200  # seconds; a topology normally takes three to eight minutes
 
 
 def run_topology(key: str, cfg: dict) -> dict:

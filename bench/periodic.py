@@ -154,11 +154,14 @@ def _stuck(sub, count: int) -> None:
 
 
 def _old(sub, count: int) -> None:
-    """Processed deliveries past their retention."""
+    """`count` processed deliveries, each with a finished run, past their retention; and so
+    are the finished deliveries and runs stored before them (retention walks the tables
+    oldest id first and stops at the first young row)."""
     from django.conf import settings
     from django.utils import timezone
 
     from integrations.models import WebhookDelivery
+    from workflows.models import Workflow, WorkflowRun
 
     if not count:
         return
@@ -173,8 +176,22 @@ def _old(sub, count: int) -> None:
         )
         for n in range(count)
     )
-    aged = timezone.now() - timedelta(days=settings.DELIVERY_RETENTION_DAYS + 1)
-    WebhookDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(received_at=aged)
+    workflow = Workflow.objects.create(
+        account=sub.authentication.account,
+        name="Scale retention",
+        event=sub.event,
+        authentication=sub.authentication,
+    )
+    runs = WorkflowRun.objects.bulk_create(
+        WorkflowRun(workflow=workflow, delivery=row, status="succeeded") for row in rows
+    )
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk__lte=rows[-1].pk, status="processed").update(
+        received_at=now - timedelta(days=settings.DELIVERY_RETENTION_DAYS + 1)
+    )
+    WorkflowRun.objects.filter(
+        pk__lte=runs[-1].pk, status__in=["succeeded", "failed", "stopped", "skipped"]
+    ).update(created_at=now - timedelta(days=settings.RUN_RETENTION_DAYS + 1))
 
 
 def measure_pass(spec: Pass, standin) -> dict:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from integrations.standin import data as samples
+from integrations.standin.data import hook as sample_hook
 
 FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
 
@@ -128,7 +128,7 @@ class StandInState:
         """A hook registered as if by `POST /v3/hooks`, without the call (seeding many)."""
         with self._lock:
             hook_id, self._next_hook_id = self._next_hook_id, self._next_hook_id + 1
-            hook = samples.hook(
+            hook = sample_hook(
                 hook_id, store_hash, scope, destination, headers, True, int(time.time())
             )
             self._hooks[hook_id] = hook

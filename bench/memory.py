@@ -57,6 +57,9 @@ def run(sub, workflows, standin, env: dict, logs, cfg: dict) -> dict:
                 }
             time.sleep(0.5)
         drained_in = time.perf_counter() - began
+        if checkpoints:  # out of time: the figures as far as it got
+            done = pipeline.progress(tag, after)["processed"]
+            snapshots[done] = {"processed": done, **_snapshot(cluster.pid, workers)}
     finally:
         cluster.stop()
         standin.latency_ms = latency

@@ -326,6 +326,8 @@ def _scale_lines(results: dict) -> list[str]:
         if not parts:
             continue
         out.append(f" {result.get('topology', key)}")
+        if result.get("error"):
+            out.append(f"  stopped: {result['error']} (the parts it finished follow)")
         if "latency" in result:
             out += _latency_lines(result["latency"])
         if "memory" in result:

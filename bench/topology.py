@@ -111,7 +111,20 @@ def quiet_hook_checks() -> None:
     Schedule.objects.filter(func="workflows.tasks.check_subscriptions").update(next_run=later)
 
 
-def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
+class SavedResult(dict):
+    """A topology's figures, written to its file as each part completes: a topology stopped
+    for taking too long still reports the parts it finished."""
+
+    def __init__(self, path: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.path = path
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        Path(self.path).write_text(json.dumps(self, indent=2, default=str))
+
+
+def measure(topology: dict, cfg: dict, standin, web_port: int, out: str = "") -> dict:
     from django.core.management import call_command
 
     from bench import event_data, pipeline
@@ -122,7 +135,7 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     sub, workflows = fixtures.create(max(cfg["deliveries"]))
     fixtures.set_active(workflows, 1)
     logs = RESULTS / "logs" / topology["key"]
-    result = {"topology": topology["label"], **describe_database()}
+    result = SavedResult(out, {"topology": topology["label"], **describe_database()})
     if "ingest" in cfg["parts"]:
         result["ingest"] = measure_ingest(sub, cfg, topology["key"], logs, web_port)
     if "pipeline" in cfg["parts"]:
@@ -168,9 +181,11 @@ def measure_scale(topology, cfg, standin, web_port, sub, workflows, logs, result
         grown = {"load": growth.load(sub, workflows[0], cfg["growth_rows"])}
         grown["sizes"] = growth.sizes()
         grown["plans"] = growth.plan_summary(sub, workflows[0])
+        result["growth"] = grown
         if "ingest" in parts:
             quick = {**cfg, "slow_clients": 0, "servers": cfg["servers"][-1:]}
             grown["ingest"] = measure_ingest(sub, quick, key, logs, web_port)
+            result["growth"] = grown
         if "pipeline" in parts:
             grown["pipeline"] = pipeline.run(
                 sub, workflows, 1, standin, cluster_env, logs, cfg, tag="g"
@@ -260,7 +275,7 @@ def main(argv: list[str]) -> int:
 
         django.setup()
         try:
-            result = measure(topology, cfg, standin, web_port)
+            result = measure(topology, cfg, standin, web_port, out)
         finally:
             forget_queues(cfg)
     Path(out).write_text(json.dumps(result, indent=2))

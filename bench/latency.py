@@ -181,9 +181,10 @@ def run(sub, workflows, standin, env: dict, web_env: dict, logs: Path, cfg: dict
         result["capacity"] = capacity(sub, log, cfg["latency_backlog"], 100_000, timeout)
         rate = max(1.0, (result["capacity"]["per_s"] or 2.0) / 2)
         receiver = f"/webhooks/bigcommerce/{sub.uuid}/"
-        variants = [("wake-up", "true")]
-        if result["signal"] != "poll":
-            variants.append(("poll only", "false"))
+        if result["signal"] == "poll":  # SQLite: nothing to wake the relay with
+            variants = [("poll", "true")]
+        else:
+            variants = [("wake-up", "true"), ("poll only", "false")]
         result["steady"] = {}
         for n, (label, wake) in enumerate(variants):
             web, url = harness.start_web(

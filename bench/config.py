@@ -18,6 +18,9 @@ SERVERS = {
 }
 
 
+PARTS = ("ingest", "pipeline", "latency", "memory", "periodic", "growth")
+
+
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -75,11 +78,22 @@ def build(wrk: str | None) -> dict:
             20: _int("BENCH_DELIVERIES_20", 200),
         },
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
+        # Latency: a backlog to measure the email workflow's drain capacity, then this many
+        # seconds of deliveries at half of it.
+        "latency_backlog": _int("BENCH_LATENCY_BACKLOG", 100),
+        "latency_seconds": _int("BENCH_LATENCY_SECONDS", 15),
+        # Growth (PostgreSQL): deliveries and runs loaded before ingest and drain again (0: skip).
+        "growth_rows": _int("BENCH_GROWTH_ROWS", 1_000_000),
+        # Periodic jobs and memory run on one topology (the production one by default).
+        "scale_topology": os.environ.get("BENCH_SCALE_TOPOLOGY", "postgres"),
+        "periodic_subscriptions": _int("BENCH_PERIODIC_SUBSCRIPTIONS", 10_000),
+        "memory_deliveries": _int("BENCH_MEMORY_DELIVERIES", 10_000),
+        "memory_timeout": _int("BENCH_MEMORY_TIMEOUT", 300),
         "ingest_queue": f"bench-ingest-{run}",
         "pipeline_queue": f"bench-pipeline-{run}",
-        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,
-        # BENCH_TOPOLOGIES=sqlite,postgres — for a quicker look while working on one of them.
-        "parts": _list("BENCH_PARTS", ["ingest", "pipeline"]),
+        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,latency,
+        # memory,periodic,growth, BENCH_TOPOLOGIES=sqlite,postgres — for a quicker look.
+        "parts": _list("BENCH_PARTS", list(PARTS)),
         "only_topologies": _list("BENCH_TOPOLOGIES", ["sqlite", "postgres"]),
         "topologies": {
             "sqlite": {"key": "sqlite", "label": "SQLite + ORM broker", "db": "sqlite"},

@@ -174,15 +174,16 @@ def _figures(by_view: dict[str, list[dict]], cfg: dict) -> dict:
     }
 
 
-def cleanup(queue_name: str) -> None:
-    """Drop what ingest left (deliveries, baseline rows, the unconsumed ingest queue)."""
+def cleanup(queue_name: str, after: int = 0) -> None:
+    """Drop what ingest left (deliveries stored after id `after`, baseline rows, the
+    unconsumed ingest queue)."""
     from django.conf import settings
     from django_q.models import OrmQ
 
     from bench.models import BaselineBody
     from integrations.models import WebhookDelivery
 
-    WebhookDelivery.objects.all().delete()
+    WebhookDelivery.objects.filter(pk__gt=after).delete()
     BaselineBody.objects.all().delete()
     OrmQ.objects.filter(key=queue_name).delete()
     if settings.REDIS_URL:

@@ -34,6 +34,12 @@ def _kib(path: Path, key: str) -> int:
     return 0
 
 
+def process_memory(pid: int) -> dict[str, int]:
+    """One process's current RSS and its peak (VmHWM), in KiB (0 when it has exited)."""
+    status = PROC / str(pid) / "status"
+    return {"rss": _kib(status, "VmRSS"), "hwm": _kib(status, "VmHWM")}
+
+
 def group_memory(pgid: int) -> dict[str, int]:
     """Sum over the group, in KiB: current RSS, per-process peak RSS (VmHWM) and PSS."""
     total = {"rss": 0, "hwm": 0, "pss": 0, "processes": 0}

@@ -238,6 +238,7 @@ def render(report: dict) -> str:
                 f"  every extra code ({data['steps']}): {data['calls_per_delivery']:.2f} calls "
                 f"per delivery over {data['deliveries']} deliveries"
             )
+    out += _scale_lines(report["results"])
     out += [
         "  calls = BigCommerce calls per delivery (stand-in count; minimum for shipment_created "
         "with a registered customer: 2)",
@@ -247,6 +248,102 @@ def render(report: dict) -> str:
         "=" * 100,
     ]
     return "\n".join(out)
+
+
+LATENCY_TARGET_S, GROWTH_TARGET = 1.0, 0.9
+
+
+def _latency_lines(lat: dict) -> list[str]:
+    cap = lat["capacity"]
+    lines = [
+        f"  latency, 200 -> email handed to the backend (signal: {lat['signal']}); drain "
+        f"capacity {cap['per_s']}/s ({cap['emails']} of {cap['deliveries']} emails)"
+    ]
+    for label, s in lat.get("steady", {}).items():
+        p99 = s.get("p99_s")
+        met = _met(p99 is not None and p99 < LATENCY_TARGET_S)
+        lines.append(
+            f"    {label:<10} at {s['rate_per_s']}/s: p50 {s.get('p50_s')} s, p90 "
+            f"{s.get('p90_s')} s, p99 {p99} s (target < {LATENCY_TARGET_S:.0f} s: {met}), max "
+            f"{s.get('max_s')} s; {s['emails']} emails of {s['sent']} sent"
+        )
+    return lines
+
+
+def _memory_lines(mem: dict) -> list[str]:
+    snaps = mem["snapshots"]
+    lines = [f"  memory, {mem['deliveries']} deliveries, workers never recycled:"]
+    for snap in snaps.values():
+        lines.append(
+            f"    after {snap['processed']:>6}: workers' RSS {snap['workers_rss_mib']} MiB "
+            f"({', '.join(str(x) for x in snap['worker_rss_mib'])}); all "
+            f"{snap['processes']} processes {snap['all_rss_mib']} MiB"
+        )
+    if "kib_per_delivery" in mem:
+        lines.append(
+            f"    growth {mem['workers_growth_mib']} MiB = {mem['kib_per_delivery']} KiB per "
+            f"delivery; peak RSS per worker {mem['peak_worker_rss_mib']} MiB"
+        )
+    return lines
+
+
+def _periodic_lines(per: dict) -> list[str]:
+    pop = per["population"]
+    lines = [
+        f"  periodic jobs, {pop['subscriptions']:,} subscriptions over {pop['stores']:,} stores "
+        f"({pop['stuck_deliveries']} stuck deliveries and runs, {pop['old_deliveries']} past "
+        "retention):"
+    ]
+    for p in per["passes"]:
+        within = p["max_calls_per_store"] <= p["call_budget_per_store"]
+        lines.append(
+            f"    {p['pass']:<36} {p['queries']:>5} queries {p['seconds']:>7.2f} s "
+            f"{p['bigcommerce_calls']:>6} calls, at most {p['max_calls_per_store']} per store "
+            f"(budget {p['call_budget_per_store']}: {_met(within)}); {p['enqueued']} queued"
+        )
+    return lines
+
+
+def _growth_lines(grown: dict) -> list[str]:
+    load = grown["load"]
+    lines = [
+        f"  growth: {load['rows']:,} deliveries, runs and step results, {load['sent_emails']:,} "
+        f"sent emails loaded (COPY) in {sum(load['seconds'].values()):.0f} s; sizes "
+        + ", ".join(f"{t.split('_', 1)[1]} {size}" for t, size in grown["sizes"].items())
+    ]
+    for name, ratio in grown.get("ratios", {}).items():
+        ok = ratio is not None and ratio >= GROWTH_TARGET
+        lines.append(f"    {name}: {ratio} x empty (target >= {GROWTH_TARGET}: {_met(ok)})")
+    for name, statements in grown.get("plans", {}).items():
+        if name.startswith("_"):
+            continue
+        used = sorted({i for s in statements for i in s["indexes"]})
+        seq = sorted({t for s in statements for t in s["seq_scans"]})
+        lines.append(
+            f"    plan of {name}: indexes {', '.join(used) or '-'}"
+            + (f"; SEQ SCAN of {', '.join(seq)}" if seq else "")
+        )
+    return lines
+
+
+def _scale_lines(results: dict) -> list[str]:
+    out = ["", "SCALE  latency, memory, periodic jobs, growth"]
+    for key, result in results.items():
+        parts = [p for p in ("latency", "memory", "periodic", "growth") if p in result]
+        if not parts:
+            continue
+        out.append(f" {result.get('topology', key)}")
+        if result.get("error"):
+            out.append(f"  stopped: {result['error']} (the parts it finished follow)")
+        if "latency" in result:
+            out += _latency_lines(result["latency"])
+        if "memory" in result:
+            out += _memory_lines(result["memory"])
+        if "periodic" in result:
+            out += _periodic_lines(result["periodic"])
+        if "growth" in result:
+            out += _growth_lines(result["growth"])
+    return out
 
 
 def save(report: dict) -> Path:

@@ -44,7 +44,7 @@ def fresh_database(topology: dict):
         return
     import psycopg
 
-    name = f"initiator_bench_{os.getpid()}"
+    name = os.environ.get("BENCH_PG_DATABASE") or f"initiator_bench_{os.getpid()}"
     admin = topology["pg_admin_url"]
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -111,7 +111,20 @@ def quiet_hook_checks() -> None:
     Schedule.objects.filter(func="workflows.tasks.check_subscriptions").update(next_run=later)
 
 
-def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
+class SavedResult(dict):
+    """A topology's figures, written to its file as each part completes: a topology stopped
+    for taking too long still reports the parts it finished."""
+
+    def __init__(self, path: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.path = path
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        Path(self.path).write_text(json.dumps(self, indent=2, default=str))
+
+
+def measure(topology: dict, cfg: dict, standin, web_port: int, out: str = "") -> dict:
     from django.core.management import call_command
 
     from bench import event_data, pipeline
@@ -124,7 +137,7 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     sub, workflows = fixtures.create(max(cfg["deliveries"]))
     fixtures.set_active(workflows, 1)
     logs = RESULTS / "logs" / topology["key"]
-    result = {"topology": topology["label"], **describe_database()}
+    result = SavedResult(out, {"topology": topology["label"], **describe_database()})
     if "ingest" in cfg["parts"]:
         result["ingest"] = measure_ingest(sub, cfg, topology["key"], logs, web_port)
     if "pipeline" in cfg["parts"]:
@@ -138,7 +151,50 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
             for active in sorted(cfg["deliveries"])
         ]
         result["event_data"] = event_data.measure(sub, workflows, standin)
+    measure_scale(topology, cfg, standin, web_port, sub, workflows, logs, result)
     return result
+
+
+def measure_scale(topology, cfg, standin, web_port, sub, workflows, logs, result) -> None:
+    """Latency, memory, periodic jobs and growth (the last, as it leaves a million rows)."""
+    from bench import growth, latency, memory, periodic, pipeline
+    from tests import harness
+
+    key, parts = topology["key"], cfg["parts"]
+    standin.latency_ms = cfg["latency_ms"]
+    cluster_env = harness.child_env(DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO")
+    if "latency" in parts:
+        print(f"bench: [{key}] latency", flush=True)
+        web_env = harness.child_env(
+            DEBUG="false", Q_CLUSTER_NAME=cfg["pipeline_queue"], LOG_LEVEL="WARNING"
+        )
+        web_env["WEB_BIND"] = f"127.0.0.1:{web_port}"
+        result["latency"] = latency.run(sub, workflows, standin, cluster_env, web_env, logs, cfg)
+    scale_here = key == cfg["scale_topology"] or cfg["scale_topology"] not in cfg["only_topologies"]
+    if "memory" in parts and scale_here and cfg["memory_deliveries"]:
+        print(f"bench: [{key}] memory over {cfg['memory_deliveries']} deliveries", flush=True)
+        result["memory"] = memory.run(sub, workflows, standin, cluster_env, logs, cfg)
+    if "periodic" in parts and scale_here and cfg["periodic_subscriptions"]:
+        print(f"bench: [{key}] periodic jobs", flush=True)
+        result["periodic"] = periodic.run(standin, cfg)
+    if "growth" in parts and topology["db"] == "postgres" and cfg["growth_rows"]:
+        print(f"bench: [{key}] growth: loading {cfg['growth_rows']:,} rows", flush=True)
+        fixtures.set_active(workflows, 1)
+        grown = {"load": growth.load(sub, workflows[0], cfg["growth_rows"])}
+        grown["sizes"] = growth.sizes()
+        grown["plans"] = growth.plan_summary(sub, workflows[0])
+        result["growth"] = grown
+        if "ingest" in parts:
+            quick = {**cfg, "slow_clients": 0, "servers": cfg["servers"][-1:]}
+            grown["ingest"] = measure_ingest(sub, quick, key, logs, web_port)
+            result["growth"] = grown
+        if "pipeline" in parts:
+            grown["pipeline"] = pipeline.run(
+                sub, workflows, 1, standin, cluster_env, logs, cfg, tag="g"
+            )
+        grown["ratios"] = growth.ratios(result, grown)
+        print(f"bench:   growth ratios {grown['ratios']}", flush=True)
+        result["growth"] = grown
 
 
 def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
@@ -154,6 +210,7 @@ def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
     )
     print(f"bench: [{key}] ingest on {', '.join(cfg['servers'])}", flush=True)
     servers, children = [], []
+    after = pipeline_after()
     try:
         for name in cfg["servers"]:
             if name == "gunicorn":
@@ -178,7 +235,13 @@ def measure_ingest(sub, cfg: dict, key: str, logs: Path, web_port: int) -> dict:
     finally:
         for child in children:
             child.stop()
-        ingest.cleanup(cfg["ingest_queue"])
+        ingest.cleanup(cfg["ingest_queue"], after)
+
+
+def pipeline_after() -> int:
+    from bench import pipeline
+
+    return pipeline.newer_than_now()[0]
 
 
 def forget_queues(cfg: dict) -> None:
@@ -214,7 +277,7 @@ def main(argv: list[str]) -> int:
 
         django.setup()
         try:
-            result = measure(topology, cfg, standin, web_port)
+            result = measure(topology, cfg, standin, web_port, out)
         finally:
             forget_queues(cfg)
     Path(out).write_text(json.dumps(result, indent=2))

@@ -249,7 +249,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="initiator"),
     "workers": env.int("Q_WORKERS", default=4),
-    "recycle": 500,
+    # A worker is replaced after this many tasks (0: never; the bench's memory part uses it to
+    # show that a worker's memory does not grow per delivery).
+    "recycle": env.int("Q_RECYCLE", default=500),
     # A task may run `timeout` seconds; the broker hands an unacknowledged task out again after
     # `retry` seconds, so retry must exceed timeout or a slow task would run twice.
     "timeout": env.int("Q_TIMEOUT", default=120),
@@ -269,7 +271,8 @@ Q_CLUSTER = {
     "poll": 0.2,
 }
 # Both with the delivery relay: the receiver stores deliveries, the cluster takes them from
-# the table (workflows/broker.py).
+# the table (workflows/broker.py), woken when one is stored (off: the relay's poll alone).
+RELAY_WAKEUP = env.bool("RELAY_WAKEUP", default=True)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     Q_CLUSTER["broker_class"] = "workflows.broker.RelayRedis"

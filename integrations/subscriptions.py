@@ -8,11 +8,15 @@ authentication on an event shares one subscription (and one webhook URL).
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from integrations import authentications, hook_hygiene
@@ -21,7 +25,6 @@ from integrations.events import get_event
 from integrations.models import (
     BigCommerceAuthentication,
     SubscriptionStatus,
-    VerificationStatus,
     WebhookSubscription,
     new_webhook_secret,
 )
@@ -153,22 +156,143 @@ def sync(sub: WebhookSubscription, wanted: bool) -> WebhookSubscription:
     return ensure_registered(sub) if wanted else ensure_unregistered(sub)
 
 
-def check_all() -> dict[str, int]:
+CHECK_BATCH = 200  # authentications whose subscriptions one query reads
+CHECK_CONCURRENCY = 8  # stores asked for their hooks at once (one call each)
+
+
+@dataclass
+class CheckPass:
+    """What one health-check pass found; `more` when it ran out of time before the end."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"registered": 0, "not_registered": 0, "error": 0}
+    )
+    stores: int = 0
+    more: bool = False
+
+
+def check_all(budget_seconds: float | None = None, checked_before=None) -> CheckPass:
     """The periodic health check: repair every subscription (re-create a missing hook,
-    reactivate one BigCommerce deactivated, delete one nobody wants), then delete the strays
-    of each authentication's store (hooks of ours nothing records: see hook_hygiene)."""
-    counts = {"registered": 0, "not_registered": 0, "error": 0, "strays_deleted": 0}
-    subs = WebhookSubscription.objects.select_related("authentication").filter(
-        wanted=True
-    ) | WebhookSubscription.objects.filter(wanted=False, hook_id__isnull=False)
-    for sub in subs.select_related("authentication").order_by("pk"):
+    reactivate one BigCommerce deactivated, delete one nobody wants), and delete the strays of
+    each store (hooks of ours nothing records: see hook_hygiene).
+
+    One `GET /v3/hooks` per store, whatever its number of subscriptions; the subscriptions
+    whose hook is healthy are recorded with one UPDATE per batch of stores, so only repairs
+    cost queries (and calls) of their own. Stores go least recently checked first; a pass
+    stops after `budget_seconds`, and `checked_before` (the first pass's start) lets the next
+    one carry on with the stores it did not reach."""
+    started, found = time.monotonic(), CheckPass()
+    checked = WebhookSubscription.objects.filter(Q(wanted=True) | Q(hook_id__isnull=False))
+    stores = checked.values("authentication_id").annotate(oldest=Min("last_checked_at"))
+    if checked_before is not None:
+        stores = stores.filter(Q(oldest__isnull=True) | Q(oldest__lt=checked_before))
+    auth_ids = [
+        row["authentication_id"]
+        for row in stores.order_by(F("oldest").asc(nulls_first=True), "authentication_id")
+    ]
+    for start in range(0, len(auth_ids), CHECK_BATCH):
+        if start and budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            found.more = True  # at least one batch a pass, so that every pass makes progress
+            break
+        batch = auth_ids[start : start + CHECK_BATCH]
+        subs = checked.filter(authentication_id__in=batch).select_related("authentication")
+        by_store: dict[int, list[WebhookSubscription]] = {}
+        for sub in subs.order_by("pk"):
+            by_store.setdefault(sub.authentication_id, []).append(sub)
+        hooks = _hooks_of_stores(by_store.values())
+        healthy: list[int] = []
+        for auth_id, store_subs in by_store.items():
+            healthy += _check_store(store_subs, hooks.get(auth_id), found.counts)
+            found.stores += 1
+        now = timezone.now()
+        WebhookSubscription.objects.filter(pk__in=healthy).update(
+            status=SubscriptionStatus.REGISTERED,
+            status_detail="",
+            last_checked_at=now,
+            last_healthy_at=now,
+        )
+        found.counts["registered"] += len(healthy)
+    return found
+
+
+def _is_healthy(sub: WebhookSubscription, hooks: list[dict]) -> bool:
+    """Wanted, registrable, and its hook there, active, with its secret, under its id."""
+    url = webhook_url(sub)
+    if not sub.wanted or registration_problem(url):
+        return False
+    hook = _find_hook(hooks, get_event(sub.event).scope, url)
+    return (
+        hook is not None
+        and bool(hook.get("is_active"))
+        and (hook.get("headers") or {}) == {SECRET_HEADER: sub.secret}
+        and hook.get("id") == sub.hook_id
+    )
+
+
+def _hooks_of_stores(stores) -> dict[int, list[dict] | errors.BigCommerceError]:
+    """`GET /v3/hooks` of each store that has a hook to check, several stores at a time (one
+    call per store: each store's own quota sees one): authentication id -> hooks, or the
+    error. Only HTTP happens in the threads; the database is used by the caller alone."""
+    auths = [
+        subs[0].authentication
+        for subs in stores
+        if any(sub.wanted and not registration_problem(webhook_url(sub)) for sub in subs)
+    ]
+
+    def listed(auth):
+        try:
+            with authentications.client_for(auth) as client:
+                return auth.pk, client.list_hooks()
+        except errors.BigCommerceError as exc:
+            return auth.pk, exc
+
+    with ThreadPoolExecutor(max_workers=CHECK_CONCURRENCY) as pool:
+        return dict(pool.map(listed, auths))
+
+
+def _check_store(subs: list[WebhookSubscription], hooks, counts: dict[str, int]) -> list[int]:
+    """One store's subscriptions, given its hooks (or the error listing them): the healthy
+    ones' ids; the others repaired one by one."""
+    if isinstance(hooks, errors.BigCommerceError):
+        # The store is unreachable or refuses us: every subscription of it says so, and no
+        # more calls are spent on it in this pass.
+        if isinstance(hooks, errors.AuthenticationFailed | errors.PermissionDenied):
+            authentications.mark_failing(subs[0].authentication_id, hooks.message)
+        WebhookSubscription.objects.filter(pk__in=[sub.pk for sub in subs]).update(
+            status=SubscriptionStatus.ERROR,
+            status_detail=hooks.message,
+            last_checked_at=timezone.now(),
+        )
+        counts[SubscriptionStatus.ERROR] += len(subs)
+        return []
+    healthy = []
+    for sub in subs:
+        if hooks is not None and _is_healthy(sub, hooks):
+            healthy.append(sub.pk)
+            continue
         sync(sub, sub.wanted)
         counts[sub.status] += 1
-    checked = BigCommerceAuthentication.objects.exclude(status=VerificationStatus.FAILED)
-    for auth in checked.order_by("pk"):
+    if hooks and _may_have_strays(subs, hooks):
+        auth = subs[0].authentication
         with authentications.client_for(auth) as client:
             counts["strays_deleted"] += hook_hygiene.remove_strays(client, auth.store_hash) or 0
-    return counts
+    return healthy
+
+
+def _may_have_strays(subs: list[WebhookSubscription], hooks: list[dict]) -> bool:
+    """Whether a store's listed hooks hold one of ours that none of its subscriptions in hand
+    records: only then is the store asked again and its strays deleted, so a healthy store
+    costs no more than its one listing."""
+    prefix = hook_hygiene.receiver_prefix()
+    paths = {hook_hygiene.receiver_path(sub.uuid) for sub in subs}
+    recorded = {sub.hook_id for sub in subs if sub.hook_id is not None}
+    for hook in hooks:
+        url = hook.get("destination")
+        if not isinstance(url, str) or hook.get("id") in recorded:
+            continue
+        if (prefix and url.startswith(prefix)) or urlsplit(url).path in paths:
+            return True
+    return False
 
 
 def reregister_after_new_credentials(authentication, previous, **_) -> None:

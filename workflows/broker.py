@@ -8,16 +8,19 @@ and turns them into `process_delivery` tasks; then it serves the broker's own qu
 handed to other workers, the sweeper, schedules) as django-q2 does. The delivery table is
 the queue of deliveries: there is no task that can be lost between a stored delivery and
 its processing, and a relayed task that is lost (a cluster stopped) comes back after its lease.
+When a delivery is stored, the web process wakes the relays (`wakeup`: Redis, or PostgreSQL's
+NOTIFY) so that it is handed out at once; on SQLite, and if a wake-up is lost, the poll does.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from functools import cache
+from functools import cache, cached_property
 
 from django import db
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django_q.brokers import Broker, get_broker
@@ -31,6 +34,7 @@ from django_q.tasks import async_task
 from initiator_site.db import fast_insert
 from integrations import deliveries
 from integrations.signals import delivery_stored
+from workflows import wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ PROCESS_DELIVERY = "workflows.tasks.process_delivery"
 EXECUTE_RUN = "workflows.tasks.execute_run"
 RUN_JOB = "workflows.tasks.run_job"
 PRUNE = "workflows.tasks.prune"
+CHECK_HOOKS = "workflows.tasks.check_subscriptions"
 
 
 @cache
@@ -62,6 +67,10 @@ def enqueue_job(job_id: int) -> None:
 
 def enqueue_prune(budget_seconds: int) -> None:
     push(PRUNE, budget_seconds, "prune", "retention")
+
+
+def enqueue_hook_check(started: int) -> None:
+    push(CHECK_HOOKS, started, "check-hooks", "hooks")
 
 
 def push(func: str, arg: int, name: str, group: str) -> None:
@@ -91,18 +100,19 @@ def package(func: str, arg: int, name: str, group: str) -> str:
     return SignedPackage.dumps(task)
 
 
-@receiver(delivery_stored, dispatch_uid="workflows.broker.run_stored_delivery_inline")
-def run_stored_delivery_inline(sender, delivery_id: int, **kwargs) -> None:
-    """With tasks run inline (development, tests) there is no cluster and so no relay: a stored
-    delivery is processed at once. With a cluster this does nothing: its relay hands the
-    delivery out from the table. A failure here loses nothing (the row is stored; the sweeper
-    hands it out later)."""
-    if not Conf.SYNC:
-        return
+@receiver(delivery_stored, dispatch_uid="workflows.broker.on_delivery_stored")
+def on_delivery_stored(sender, delivery_id: int, **kwargs) -> None:
+    """With a cluster, wake its relays so the delivery is handed out now, not at the next
+    poll. With tasks run inline (development, tests) there is no cluster and so no relay: the
+    delivery is processed at once. A failure here loses nothing (the row is stored; the poll
+    or the sweeper hands it out)."""
     try:
-        enqueue_delivery(delivery_id)
+        if Conf.SYNC:
+            enqueue_delivery(delivery_id)
+        elif settings.RELAY_WAKEUP:
+            shared_broker().wake()
     except Exception:
-        logger.exception("Could not process delivery %s inline; the sweeper will", delivery_id)
+        logger.exception("Could not pass on delivery %s now; the relay's poll will", delivery_id)
 
 
 def relayed() -> list[tuple[None, str]]:
@@ -118,20 +128,49 @@ def relayed() -> list[tuple[None, str]]:
 
 
 class FastORM(ORM):
-    """The ORM broker, plus the relay and a cheaper enqueue (`fast_insert`)."""
+    """The ORM broker, plus the relay and a cheaper enqueue (`fast_insert`); on PostgreSQL
+    the relay waits for a NOTIFY instead of sleeping out its poll interval."""
+
+    wakeups = 0  # polls cut short by a wake-up (this process)
+
+    @cached_property
+    def alias(self) -> str:
+        return Conf.ORM or DEFAULT_DB_ALIAS
+
+    @cached_property
+    def listener(self) -> wakeup.PostgresListener | None:
+        if connections[self.alias].vendor != "postgresql":
+            return None
+        return wakeup.PostgresListener(self.alias)
+
+    def wake(self) -> None:
+        if self.listener is not None:
+            wakeup.notify_postgres(self.alias)
 
     def enqueue(self, task):
         row = OrmQ(key=self.list_key or Conf.CLUSTER_NAME, payload=task, lock=timezone.now())
-        fast_insert.insert(row, using=Conf.ORM or DEFAULT_DB_ALIAS)
+        fast_insert.insert(row, using=self.alias)
         return row.pk
 
     def dequeue(self):
         tasks = relayed()
         if not tasks:
-            return super().dequeue()  # sleeps for the poll interval when empty
-        if self.get_connection().filter(key=self.list_key, lock__lt=timezone.now()).exists():
+            if self.listener is None or self._queued():
+                return super().dequeue()  # sleeps for the poll interval when empty
+            return self.relay_when_woken()
+        if self._queued():
             tasks += super().dequeue() or []  # queued tasks don't wait behind a burst
         return tasks
+
+    def _queued(self) -> bool:
+        return self.get_connection().filter(key=self.list_key, lock__lt=timezone.now()).exists()
+
+    def relay_when_woken(self):
+        """Wait for a wake-up (at most the poll interval), then hand out what is due."""
+        if not self.listener.wait(Conf.POLL):
+            return None
+        self.wakeups += 1
+        return relayed() or None
 
     def acknowledge(self, task_id):
         if task_id is not None:
@@ -143,15 +182,28 @@ class FastORM(ORM):
 
 
 class RelayRedis(Redis):
-    """The Redis broker, plus the relay; it waits at most the poll interval for a task, so a
-    new delivery waits no longer than with the ORM broker."""
+    """The Redis broker, plus the relay; it waits at most the poll interval for a task or for
+    a wake-up (a delivery stored), whichever comes first."""
+
+    wakeups = 0  # polls cut short by a wake-up (this process)
+
+    @cached_property
+    def wake_key(self) -> str:
+        return wakeup.redis_wake_key(self.list_key)
+
+    def wake(self) -> None:
+        wakeup.notify_redis(self.connection, self.list_key)
 
     def dequeue(self):
         tasks = relayed()
         if tasks:
             queued = self.connection.lpop(self.list_key)
             return tasks + ([(None, queued)] if queued else [])
-        task = self.connection.blpop(self.list_key, Conf.POLL)
-        if task:
-            return [(None, task[1])]
-        return None
+        popped = self.connection.blpop([self.list_key, self.wake_key], Conf.POLL)
+        if not popped:
+            return None
+        key, value = popped
+        if (key.decode() if isinstance(key, bytes) else key) == self.wake_key:
+            self.wakeups += 1
+            return relayed() or None
+        return [(None, value)]

@@ -289,6 +289,9 @@ class WorkflowRun(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "resume_at"], name="run_resume_idx"),
+            # Counts by status over a time range (skip counts, a day's figures): without it a
+            # status is read over its whole history.
+            models.Index(fields=["status", "created_at"], name="run_status_created_idx"),
             models.Index(
                 fields=["leased_until"],
                 condition=models.Q(leased_until__isnull=False),

@@ -4,6 +4,8 @@ modules, the queue plumbing in `broker`."""
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 
@@ -61,12 +63,22 @@ def sweep() -> dict[str, int]:
     return {"deliveries": len(delivery_ids), "runs": len(run_ids), "jobs": len(job_ids)}
 
 
-def check_subscriptions() -> dict[str, int]:
+CHECK_SECONDS = 60  # a hook-check pass's time; the stores it did not reach go on anew
+
+
+def check_subscriptions(started: int | None = None) -> dict[str, int]:
     """Periodic: repair BigCommerce hooks and record when each was last seen healthy; read
-    stores' time zones again once a day (sending windows)."""
-    counts = subscriptions.check_all()
-    counts["timezones"] = authentications.refresh_timezones(services.windowed_authentication_ids())
-    return counts
+    stores' time zones again once a day (sending windows). A pass that runs out of time puts
+    the rest on the queue, carrying its start (a Unix time) so the next takes only the stores
+    not checked since."""
+    started = started or int(time.time())
+    since = datetime.fromtimestamp(started, tz=UTC)
+    found = subscriptions.check_all(budget_seconds=CHECK_SECONDS, checked_before=since)
+    if found.more:
+        broker.enqueue_hook_check(started)
+        return {**found.counts, "stores": found.stores}
+    timezones = authentications.refresh_timezones(services.windowed_authentication_ids())
+    return {**found.counts, "stores": found.stores, "timezones": timezones}
 
 
 def check_alerts() -> dict[str, int]:

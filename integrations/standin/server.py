@@ -163,7 +163,7 @@ class StandIn(StandInControl):
             return Reply(404, v3_error(404, "Not Found"))
         store_hash, api_path = match["store"], match["api"]
         route, key, params = self._route(method, api_path)
-        self._count_call(key)
+        self._count_call(key, store_hash)
         if self.latency_ms:
             _sleep(self.latency_ms / 1000)
         fault = self._take_fault(f"{path}?{query}" if query else path)

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from integrations.standin.data import hook as sample_hook
+
 FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
 
 
@@ -40,6 +42,7 @@ class StandInState:
         self.stores = stores
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._store_calls: Counter[str] = Counter()  # calls per store hash (a per-store quota)
         self._service_seconds = 0.0  # time spent answering store API calls, latency included
         self._faults: list[Fault] = []
         self._hooks: dict[int, dict] = {}
@@ -61,9 +64,15 @@ class StandInState:
                 "service_seconds": round(self._service_seconds, 6),
             }
 
+    def store_calls(self) -> dict[str, int]:
+        """Store API calls per store hash since the last reset."""
+        with self._lock:
+            return dict(self._store_calls)
+
     def reset_stats(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._store_calls.clear()
             self._service_seconds = 0.0
 
     def add_fault(
@@ -117,6 +126,16 @@ class StandInState:
                 if store_hash is None or h["store_hash"] == store_hash
             ]
 
+    def add_hook(self, store_hash: str, scope: str, destination: str, headers: dict) -> dict:
+        """A hook registered as if by `POST /v3/hooks`, without the call (seeding many)."""
+        with self._lock:
+            hook_id, self._next_hook_id = self._next_hook_id, self._next_hook_id + 1
+            hook = sample_hook(
+                hook_id, store_hash, scope, destination, headers, True, int(time.time())
+            )
+            self._hooks[hook_id] = hook
+            return dict(hook)
+
     def deactivate_hook(self, hook_id: int) -> dict:
         with self._lock:
             hook = self._hooks.get(hook_id)
@@ -155,9 +174,10 @@ class StandInState:
 
     # --- for the store API and deliveries ---------------------------------------------------
 
-    def _count_call(self, key: str) -> None:
+    def _count_call(self, key: str, store_hash: str = "") -> None:
         with self._lock:
             self._calls[key] += 1
+            self._store_calls[store_hash] += 1
 
     def record_service_time(self, seconds: float) -> None:
         """Time spent answering one store API call, latency included (see `stats`)."""

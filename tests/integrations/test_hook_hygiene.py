@@ -54,13 +54,13 @@ def test_hooks_created_but_never_recorded_are_deleted_by_the_check(
     lost = add_hook(store, f"{OURS}/{unwanted.uuid}/", "store/cart/converted")
     orphan = add_hook(store, f"{OURS}/{uuid.uuid4()}/")
     # When the periodic check runs
-    counts = subscriptions.check_all()
+    counts = subscriptions.check_all().counts
     # Then both strays are deleted, and only they
     assert counts["strays_deleted"] == 2
     assert lost not in store.hooks and orphan not in store.hooks
     assert set(store.hooks) == recorded_hooks() | {theirs}
     # And a second check finds nothing more to do
-    assert subscriptions.check_all()["strays_deleted"] == 0
+    assert subscriptions.check_all().counts["strays_deleted"] == 0
 
 
 def test_a_hook_created_but_not_yet_recorded_for_a_wanted_subscription_is_adopted(

@@ -87,3 +87,87 @@ def test_the_redis_broker_serves_relayed_and_queued_tasks_together(client, auth,
         assert broker.dequeue() is None
     finally:
         broker.delete_queue()
+
+
+# --- Wake-ups: a stored delivery reaches a waiting relay without waiting out its poll ------
+
+
+def relay_in_thread(broker, monkeypatch):
+    """Run one `broker.dequeue()` in a thread, with a poll interval far longer than the test;
+    `looked` is set once the relay has found nothing due and is about to wait."""
+    import threading
+
+    from django.db import connection
+    from django_q.conf import Conf
+
+    from workflows import broker as broker_module
+
+    monkeypatch.setattr(Conf, "POLL", 60)
+    looked, result = threading.Event(), {}
+    real_relayed = broker_module.relayed
+
+    def relayed_then_signal():
+        tasks = real_relayed()
+        looked.set()
+        return tasks
+
+    monkeypatch.setattr(broker_module, "relayed", relayed_then_signal)
+
+    def poll():
+        try:
+            result["tasks"] = broker.dequeue()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    assert looked.wait(10), "the relay never looked for due deliveries"
+    return thread, result
+
+
+def assert_woken_with(thread, result, broker, delivery):
+    thread.join(20)  # a bound for a broken wake-up; the poll interval is 60 s
+    assert not thread.is_alive(), "the relay waited out its poll: no wake-up reached it"
+    assert broker.wakeups == 1
+    assert [SignedPackage.loads(p)["args"] for _, p in result["tasks"]] == [(delivery.pk,)]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis broker runs in the PostgreSQL pass")
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_delivery_wakes_the_waiting_redis_relay(client, auth, relay_mode, monkeypatch):
+    # Given a Redis relay that found nothing due and waits (its poll interval: a minute)
+    from workflows import broker as broker_module
+
+    broker = RelayRedis(list_key=f"wake-test-{os.getpid()}")
+    monkeypatch.setattr(broker_module, "shared_broker", lambda: broker)
+    try:
+        thread, result = relay_in_thread(broker, monkeypatch)
+        # When a delivery is stored by the receiver
+        delivery = receive(client, auth, "wake-redis")
+        # Then the relay wakes and hands it out, counted as one wake-up
+        assert_woken_with(thread, result, broker, delivery)
+    finally:
+        broker.connection.delete(broker.wake_key)
+        broker.delete_queue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_delivery_wakes_the_waiting_postgres_relay(client, auth, relay_mode, monkeypatch):
+    # Given the ORM broker's relay on PostgreSQL, listening, that found nothing due and waits
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite's relay polls")
+    from workflows import broker as broker_module
+
+    broker = FastORM(list_key=f"wake-test-{os.getpid()}")
+    broker.listener.connect()  # listening before anything is stored, as a running relay is
+    monkeypatch.setattr(broker_module, "shared_broker", lambda: broker)
+    try:
+        thread, result = relay_in_thread(broker, monkeypatch)
+        # When a delivery is stored by the receiver
+        delivery = receive(client, auth, "wake-pg")
+        # Then the relay wakes and hands it out, counted as one wake-up
+        assert_woken_with(thread, result, broker, delivery)
+    finally:
+        broker.listener.close()

@@ -184,15 +184,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name for what a test event runs on (a run's field and the test action's choice).
-    "ENUM_NAME_OVERRIDES": {"TestDataEnum": "workflows.models.TestData"},
     # Swagger UI and its favicon from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # No "valid" badge: Swagger UI would send the schema to validator.swagger.io for it.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # A delivery's status appears in two components (the list's and one delivery's).
+    # One name for a choice set used in two components: a delivery's status (the list's and one
+    # delivery's), what a test event runs on (a run's field and the test action's choice).
     "ENUM_NAME_OVERRIDES": {
         "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "TestDataEnum": "workflows.models.TestData",

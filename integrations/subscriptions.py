@@ -165,7 +165,12 @@ class CheckPass:
     """What one health-check pass found; `more` when it ran out of time before the end."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: {"registered": 0, "not_registered": 0, "error": 0}
+        default_factory=lambda: {
+            "registered": 0,
+            "not_registered": 0,
+            "error": 0,
+            "strays_deleted": 0,
+        }
     )
     stores: int = 0
     more: bool = False

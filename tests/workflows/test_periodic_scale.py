@@ -31,13 +31,13 @@ def test_a_pass_costs_the_same_queries_at_a_small_and_a_larger_size(standin, set
 
 
 def test_the_hook_check_calls_each_store_once_and_records_every_subscription(standin, settings):
-    # Given 40 registered subscriptions over 14 stores (three events each), their hooks healthy
+    # Given 40 registered subscriptions over 8 stores (five events each), their hooks healthy
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     population = periodic.populate(standin, 40)
     # When the periodic check runs
     result = periodic.measure_pass(pass_named("hook check"), standin)
     # Then it asked each store for its hooks once, far within the store's quota
-    assert result["stores_called"] == population.stores == 14
+    assert result["stores_called"] == population.stores == 8
     assert result["max_calls_per_store"] == 1 <= periodic.PASS_CALL_BUDGET
     # ... and every subscription was seen healthy
     assert result["outcome"]["registered"] == 40
@@ -70,7 +70,7 @@ def test_a_hook_check_that_runs_out_of_time_goes_on_with_the_stores_it_did_not_r
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     monkeypatch.setattr(subscriptions, "CHECK_BATCH", 2)
     monkeypatch.setattr(tasks, "CHECK_SECONDS", -1)
-    periodic.populate(standin, 12)  # four stores
+    periodic.populate(standin, 20)  # four stores
     queued = []
     monkeypatch.setattr(broker, "enqueue_hook_check", queued.append)
     # When the scheduled pass runs
@@ -87,15 +87,15 @@ def test_a_hook_check_that_runs_out_of_time_goes_on_with_the_stores_it_did_not_r
 def test_a_store_that_fails_its_listing_costs_one_call_and_says_so_on_each_subscription(
     standin, settings
 ):
-    # Given two stores of three subscriptions, the first of which BigCommerce fails (500)
+    # Given two stores of five subscriptions, the first of which BigCommerce fails (500)
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-    periodic.populate(standin, 6)
+    periodic.populate(standin, 10)
     failing = WebhookSubscription.objects.order_by("pk").first().authentication
     standin.add_fault(f"/stores/{failing.store_hash}/v3/hooks", 500)
     # When the periodic check runs
     result = periodic.measure_pass(pass_named("hook check"), standin)
-    # Then that store was asked once, and its three subscriptions carry the error
+    # Then that store was asked once, and its five subscriptions carry the error
     assert standin.store_calls()[failing.store_hash] == 1
-    assert result["outcome"]["error"] == 3 and result["outcome"]["registered"] == 3
+    assert result["outcome"]["error"] == 5 and result["outcome"]["registered"] == 5
     errors = WebhookSubscription.objects.filter(authentication=failing)
     assert {s.status for s in errors} == {"error"} and all(s.status_detail for s in errors)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from initiator_site.ratelimit import limited
 from surveys import answers as form_answers
 from surveys import responses
+from surveys.invitations import STORE_NAME
 from surveys.models import QuestionKind
 from surveys.scales import SCALES, YES_NO_VALUES
 from workflows.merge_codes import RenderContext
@@ -152,17 +153,25 @@ def _thanks(request, invitation, token):
 
 def _form(request, invitation, questions, shown, problems, *, current, status=200):
     snapshot = invitation.merge_snapshot
-    items = [
-        {
-            "question": question,
-            "name": form_answers.field_name(question),
-            "text": render_codes(question.text, snapshot, context=RenderContext.TEXT),
-            "options": _options(question),
-            "value": shown.get(question.key),
-            "problem": problems.get(question.key),
-        }
-        for question in questions
-    ]
+    items = []
+    for question in questions:
+        name = form_answers.field_name(question)
+        value = shown.get(question.key)
+        chosen = set(value) if isinstance(value, list) else {value}
+        items.append(
+            {
+                "question": question,
+                "name": name,
+                "text": render_codes(question.text, snapshot, context=RenderContext.TEXT),
+                "input_type": "checkbox" if question.kind == QuestionKind.MULTI_CHOICE else "radio",
+                "options": [
+                    {"id": f"{name}-{n}", "value": v, "label": label, "checked": v in chosen}
+                    for n, (v, label) in enumerate(_options(question))
+                ],
+                "value": value if question.kind == QuestionKind.TEXT else None,
+                "problem": problems.get(question.key),
+            }
+        )
     return _page(
         request,
         status,
@@ -186,5 +195,5 @@ def _options(question) -> list[tuple[str, str]]:
 
 
 def _store_name(invitation) -> str:
-    authentication = invitation.authentication
-    return (authentication.store_name if authentication is not None else "") or ""
+    name = invitation.merge_snapshot.get(STORE_NAME)
+    return name if isinstance(name, str) else ""

@@ -220,3 +220,18 @@ def test_the_page_costs_two_queries(client, invited, django_assert_num_queries):
     # the questions
     with django_assert_num_queries(2):
         assert client.get(path).status_code == 200
+
+
+def test_options_and_texts_are_escaped(client, account):
+    # Given a survey whose option and question texts look like HTML
+    hostile = make_survey(
+        account,
+        questions=[
+            {"key": "c", "kind": "choice", "text": "<b>Pick</b>", "choices": ['"><script>x', "ok"]}
+        ],
+    )
+    _invitation, token = make_invitation(hostile)
+    page = client.get(f"/s/{token}/").content.decode()
+    # Then they are shown as text, never as markup
+    assert "<script>" not in page and "<b>Pick" not in page
+    assert "&quot;&gt;&lt;script&gt;x" in page and "&lt;b&gt;Pick&lt;/b&gt;" in page

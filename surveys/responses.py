@@ -56,6 +56,25 @@ def find(token: str) -> Invitation | None:
         return None
 
 
+# The questions of the surveys whose pages were shown, per process: (survey's updated_at,
+# questions). Every change of a survey's questions saves the survey (surveys.services, the
+# admin), which moves its updated_at, so a stale entry is never used.
+_QUESTIONS: dict[int, tuple[datetime, list[Question]]] = {}
+MAX_CACHED_SURVEYS = 500
+
+
+def questions_of(survey) -> list[Question]:
+    """The survey's questions in order; a query only when the survey changed since."""
+    cached = _QUESTIONS.get(survey.pk)
+    if cached is not None and cached[0] == survey.updated_at:
+        return cached[1]
+    questions = list(survey.questions.order_by("position", "pk"))
+    if len(_QUESTIONS) >= MAX_CACHED_SURVEYS:
+        _QUESTIONS.clear()
+    _QUESTIONS[survey.pk] = (survey.updated_at, questions)
+    return questions
+
+
 def response_of(invitation: Invitation) -> SurveyResponse | None:
     try:
         return invitation.response

@@ -77,7 +77,7 @@ def survey_page(request, token: str):
     state = responses.state_of(invitation, now)
     if state is not responses.State.OPEN:
         return _page(request, 410, problem=GONE[state])
-    questions = list(invitation.survey.questions.order_by("position", "pk"))
+    questions = responses.questions_of(invitation.survey)
     if not questions:
         return _page(request, 410, problem=GONE[responses.State.EXPIRED])
     if request.method == "POST":

@@ -33,12 +33,19 @@ def survey_texts(survey: Survey, questions: list[Question]) -> list[str]:
     ]
 
 
-def snapshot(survey: Survey, questions: list[Question], merge_data: Mapping[str, Any]) -> dict:
-    """The merge values the survey's texts read (their formats' needs included), and no more:
-    the response page renders from this, never from the run."""
-    return {
-        code: merge_data.get(code) for code in sorted(codes_used(survey_texts(survey, questions)))
-    }
+STORE_NAME = "Store | name"
+
+
+def snapshot(
+    survey: Survey, questions: list[Question], merge_data: Mapping[str, Any], store_name: str
+) -> dict:
+    """The merge values the survey's texts read (their formats' needs included), and the
+    store's name (the page's heading), and no more: the response page renders from this,
+    never from the run."""
+    codes = sorted(codes_used(survey_texts(survey, questions)))
+    values = {code: merge_data.get(code) for code in codes}
+    values[STORE_NAME] = merge_data.get(STORE_NAME) or store_name
+    return values
 
 
 EMAIL_FIELDS = ("to", "subject", "body", "format")
@@ -75,7 +82,9 @@ def invite(
         customer_id=_id_in(keys.get("customer")),
         email=email[:254],
         is_test=run.is_test,
-        merge_snapshot=snapshot(survey, questions, run.merge_data),
+        merge_snapshot=snapshot(
+            survey, questions, run.merge_data, run.workflow.authentication.store_name
+        ),
         email_config={name: config.get(name, "") for name in EMAIL_FIELDS},
         reminder_days=days,
         next_reminder_at=now + timedelta(days=days[0]) if days else None,

@@ -41,17 +41,38 @@ class NotOpen(Exception):
 
 
 def find(token: str) -> Invitation | None:
-    """The invitation a token opens (its survey, store and response loaded: one query); None
-    for any other text. Only a well-formed token costs a query."""
+    """The invitation a token opens (its survey and response loaded: one query); None for any
+    other text. Only a well-formed token costs a query."""
     if not isinstance(token, str) or not tokens.well_formed(token):
         return None
-    return (
-        Invitation.objects.select_related("survey", "authentication", "response")
-        # Never needed here, and each would be decrypted on reading.
-        .defer("token", "authentication__client_id", "authentication__access_token")
-        .filter(token_hash=tokens.digest(token))
-        .first()
-    )
+    try:
+        # The token is never needed here (and would be decrypted on reading).
+        return (
+            Invitation.objects.select_related("survey", "response")
+            .defer("token")
+            .get(token_hash=tokens.digest(token))
+        )
+    except Invitation.DoesNotExist:
+        return None
+
+
+# The questions of the surveys whose pages were shown, per process: (survey's updated_at,
+# questions). Every change of a survey's questions saves the survey (surveys.services, the
+# admin), which moves its updated_at, so a stale entry is never used.
+_QUESTIONS: dict[int, tuple[datetime, list[Question]]] = {}
+MAX_CACHED_SURVEYS = 500
+
+
+def questions_of(survey) -> list[Question]:
+    """The survey's questions in order; a query only when the survey changed since."""
+    cached = _QUESTIONS.get(survey.pk)
+    if cached is not None and cached[0] == survey.updated_at:
+        return cached[1]
+    questions = list(survey.questions.order_by("position", "pk"))
+    if len(_QUESTIONS) >= MAX_CACHED_SURVEYS:
+        _QUESTIONS.clear()
+    _QUESTIONS[survey.pk] = (survey.updated_at, questions)
+    return questions
 
 
 def response_of(invitation: Invitation) -> SurveyResponse | None:

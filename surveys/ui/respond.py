@@ -16,18 +16,21 @@ pages.
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from initiator_site.ratelimit import limited
 from surveys import answers as form_answers
 from surveys import responses
+from surveys.invitations import STORE_NAME
 from surveys.models import QuestionKind
 from surveys.scales import SCALES, YES_NO_VALUES
 from workflows.merge_codes import RenderContext
@@ -74,7 +77,7 @@ def survey_page(request, token: str):
     state = responses.state_of(invitation, now)
     if state is not responses.State.OPEN:
         return _page(request, 410, problem=GONE[state])
-    questions = list(invitation.survey.questions.order_by("position", "pk"))
+    questions = responses.questions_of(invitation.survey)
     if not questions:
         return _page(request, 410, problem=GONE[responses.State.EXPIRED])
     if request.method == "POST":
@@ -152,17 +155,21 @@ def _thanks(request, invitation, token):
 
 def _form(request, invitation, questions, shown, problems, *, current, status=200):
     snapshot = invitation.merge_snapshot
-    items = [
-        {
-            "question": question,
-            "name": form_answers.field_name(question),
-            "text": render_codes(question.text, snapshot, context=RenderContext.TEXT),
-            "options": _options(question),
-            "value": shown.get(question.key),
-            "problem": problems.get(question.key),
-        }
-        for question in questions
-    ]
+    items = []
+    for question in questions:
+        name = form_answers.field_name(question)
+        value = shown.get(question.key)
+        chosen = set(value) if isinstance(value, list) else {value}
+        items.append(
+            {
+                "question": question,
+                "name": name,
+                "text": render_codes(question.text, snapshot, context=RenderContext.TEXT),
+                "options": option_inputs(question, name, chosen),
+                "value": value if question.kind == QuestionKind.TEXT else None,
+                "problem": problems.get(question.key),
+            }
+        )
     return _page(
         request,
         status,
@@ -172,6 +179,23 @@ def _form(request, invitation, questions, shown, problems, *, current, status=20
         submitted=current is not None and current.submitted_at is not None,
         closes_at=invitation.closed_at or invitation.expires_at,
     )
+
+
+def option_inputs(question, name: str, chosen: set) -> str:
+    """A question's options as labelled radio buttons (checkboxes for several choices), each
+    value escaped; built here rather than in the template, where eleven NPS options would cost
+    more than the rest of the page."""
+    kind = "checkbox" if question.kind == QuestionKind.MULTI_CHOICE else "radio"
+    inputs = []
+    for n, (value, label) in enumerate(_options(question)):
+        field_id = f"{name}-{n}"
+        checked = " checked" if value in chosen else ""
+        inputs.append(
+            f'<label class="option" for="{field_id}"><input type="{kind}" id="{field_id}" '
+            f'name="{name}" value="{escape(value, quote=True)}"{checked}> '
+            f"<span>{escape(label)}</span></label>"
+        )
+    return mark_safe("\n".join(inputs))  # noqa: S308 (every value above is escaped)
 
 
 def _options(question) -> list[tuple[str, str]]:
@@ -186,5 +210,5 @@ def _options(question) -> list[tuple[str, str]]:
 
 
 def _store_name(invitation) -> str:
-    authentication = invitation.authentication
-    return (authentication.store_name if authentication is not None else "") or ""
+    name = invitation.merge_snapshot.get(STORE_NAME)
+    return name if isinstance(name, str) else ""

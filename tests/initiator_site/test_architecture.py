@@ -125,3 +125,14 @@ def test_comments_cite_only_what_is_in_the_repo():
         if citation.search(line) and "RFC" not in line and path.name != "test_architecture.py"
     ]
     assert found == []
+
+
+def test_workflows_knows_nothing_of_surveys():
+    # Given every module of workflows (surveys plug their step kind and codes in at start-up)
+    offenders = {
+        name: sorted(n for n in imported_names(path, name) if n.split(".")[0] == "surveys")
+        for name, path in project_modules().items()
+        if name.split(".")[0] == "workflows"
+    }
+    # Then none imports surveys
+    assert {name: found for name, found in offenders.items() if found} == {}

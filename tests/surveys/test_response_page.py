@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from surveys import services
 from surveys.models import SurveyResponse
 from tests.factories import make_invitation, make_survey
 
@@ -213,10 +214,32 @@ def test_the_page_uses_no_third_party_assets_and_labels_every_input(client, invi
     assert page.count("<fieldset") == 5 and page.count("<legend>") == 5
 
 
-def test_the_page_costs_two_queries(client, invited, django_assert_num_queries):
-    path, _invitation = invited
-    client.get(path)  # a first visit: the response page as any other
-    # When the page is shown again: the invitation (with its survey, store and response), and
-    # the questions
-    with django_assert_num_queries(2):
+def test_the_page_costs_one_query_once_its_questions_are_known(
+    client, invited, django_assert_num_queries
+):
+    path, invitation = invited
+    client.get(path)  # a first visit reads the questions too
+    # When the page is shown again: the invitation, with its survey and response
+    with django_assert_num_queries(1):
         assert client.get(path).status_code == 200
+    # When the survey's questions change, the page shows the new ones at once
+    services.update_survey(
+        invitation.survey, questions=[{"key": "new", "kind": "text", "text": "A new question?"}]
+    )
+    page = client.get(path).content.decode()
+    assert "A new question?" in page and "Recommend us" not in page
+
+
+def test_options_and_texts_are_escaped(client, account):
+    # Given a survey whose option and question texts look like HTML
+    hostile = make_survey(
+        account,
+        questions=[
+            {"key": "c", "kind": "choice", "text": "<b>Pick</b>", "choices": ['"><script>x', "ok"]}
+        ],
+    )
+    _invitation, token = make_invitation(hostile)
+    page = client.get(f"/s/{token}/").content.decode()
+    # Then they are shown as text, never as markup
+    assert "<script>" not in page and "<b>Pick" not in page
+    assert "&quot;&gt;&lt;script&gt;x" in page and "&lt;b&gt;Pick&lt;/b&gt;" in page

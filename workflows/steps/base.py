@@ -48,6 +48,7 @@ class StepOutcome:
     resume_at: datetime | None = None  # set exactly when status is "waiting"
     skip_reason: str = ""  # a SkipReason value when status is "skipped"
     message_id: str = ""  # an email's id at the provider, when it gives one
+    branch: str = ""  # the branch an If / else took ("then" or "else"), for the engine to run
 
     def __post_init__(self) -> None:
         status = StepStatus(self.status)  # ValueError for a typo: a bug, not a user error
@@ -70,6 +71,9 @@ class StepKind:
     # the recipients `customer_recipients` names.
     sends_customer_email: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ()  # the config's keys
+    # Config keys holding lists of steps (an If / else's "then" and "else"): the engine runs
+    # the one its outcome names, each step with its own result row.
+    branches: ClassVar[tuple[str, ...]] = ()
 
     def validate(self, config: Any, event_key: str) -> dict:
         """The cleaned config, or a ``ValidationError`` whose message dict is keyed by config

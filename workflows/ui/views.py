@@ -15,9 +15,10 @@ from integrations.events import get_event
 from integrations.models import SubscriptionStatus
 from workflows import services
 from workflows.models import Workflow, WorkflowRun
-from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
+from workflows.steps.registry import BRANCH_KINDS, MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
-from workflows.ui.presenters import picker, send_window_text, step_summary, subscription_view
+from workflows.ui.presenters import picker, send_window_text, subscription_view
+from workflows.ui.step_rows import StepFormAt, step_rows
 
 WORKFLOWS = Workflow.objects.select_related("authentication").order_by("-created_at", "-id")
 LIST_PAGE_SIZE = 50
@@ -41,9 +42,10 @@ def workflow_list(request):
     return render(request, "workflows/list.html", {"page": page, "workflows": page.object_list})
 
 
-def render_workflow_page(request, workflow, *, step_form=None, editing=None, settings_form=None):
-    """The workflow page; ``step_form`` (with ``editing``: a position, or None when adding) shows
-    the steps editor's form inline."""
+def render_workflow_page(request, workflow, *, step_form=None, form_at=None, settings_form=None):
+    """The workflow page; ``step_form`` (with ``form_at``: the list and the step it edits, or
+    adds to) shows the steps editor's form inline."""
+    form_at = form_at or StepFormAt()
     steps = list(workflow.steps.order_by("position"))
     runs = WorkflowRun.objects.filter(workflow=workflow).order_by("-created_at", "-id")
     manage = can_manage(request.user)
@@ -51,14 +53,18 @@ def render_workflow_page(request, workflow, *, step_form=None, editing=None, set
     context = {
         "workflow": workflow,
         "event": event,
-        "steps": [(step, step_summary(step.type, step.config)) for step in steps],
+        "steps": step_rows(workflow.pk, steps, form_at if step_form is not None else None),
         "step_kinds": STEP_KINDS.values(),
+        "branch_kinds": BRANCH_KINDS.values(),
         "can_add_step": len(steps) < MAX_STEPS_PER_WORKFLOW,
         "subscription": subscription_view(services.subscription_of(workflow)),
         "runs_page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("runs")),
         "can_manage": manage,
         "step_form": step_form,
-        "editing": editing,
+        # a new step of the workflow's own: its form goes after the list
+        "form_adds_step": step_form is not None and form_at == StepFormAt(),
+        "form_action": form_at.action(workflow.pk, step_form.step_type) if step_form else "",
+        "form_title": form_at.title(step_form.label) if step_form else "",
         "picker": picker(workflow, event) if step_form is not None else None,
         "send_window": send_window_text(workflow),
         "settings_form": settings_form

@@ -39,13 +39,15 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
     return count <= limit
 
 
-def limited(scope: str, *, limit: int, window_seconds: int, refuse):
-    """Decorate a view: over the limit per client address, answer ``refuse(request)``."""
+def limited(scope: str, *, limit, window_seconds: int, refuse):
+    """Decorate a view: over the limit per client address, answer ``refuse(request)``.
+    `limit` is a number, or a function giving it (read per request, e.g. from settings)."""
 
     def decorate(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not hit(scope, client_address(request), limit=limit, window_seconds=window_seconds):
+            most = limit() if callable(limit) else limit
+            if not hit(scope, client_address(request), limit=most, window_seconds=window_seconds):
                 return refuse(request)
             return view(request, *args, **kwargs)
 

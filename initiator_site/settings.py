@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "workflows",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # How many proxies in front append to X-Forwarded-For (0: none; clients are REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Requests per minute one client address may make to a survey's response page (/s/…/).
+SURVEY_PAGE_RATE_LIMIT = env.int("SURVEY_PAGE_RATE_LIMIT", default=60)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

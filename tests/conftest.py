@@ -271,6 +271,7 @@ def victim(make_authentication, make_user, account, manager):
 
     from integrations.models import WebhookDelivery
     from integrations.subscriptions import subscription_for
+    from surveys.models import SurveyResponse
     from workflows.models import Job, StepResult, Suppression, WorkflowRun
 
     auth = make_authentication(account, name=f"Auth {MARK}", store_name=f"Store {MARK}")
@@ -303,6 +304,11 @@ def victim(make_authentication, make_user, account, manager):
     StepResult.objects.create(
         run=run, position=0, type="send_email", status="failed", detail=f"Not sent {MARK}"
     )
+    survey = factories.make_survey(account, name=f"Survey {MARK}")
+    invitation, _token = factories.make_invitation(survey, f"{MARK}@example.com", run=run)
+    response = SurveyResponse.objects.create(
+        invitation=invitation, survey=survey, run=run, answers={"comment": f"Said {MARK}"}
+    )
     user = make_user(account, f"user-{MARK}")
     suppression = Suppression.objects.create(
         account=account, email=f"{MARK}@example.com", reason="manual", source=f"Import {MARK}"
@@ -324,6 +330,9 @@ def victim(make_authentication, make_user, account, manager):
         "workflows.WorkflowRun": run,
         "workflows.Job": job,
         "workflows.Suppression": suppression,
+        "surveys.Survey": survey,
+        "surveys.Invitation": invitation,
+        "surveys.SurveyResponse": response,
         "accounts.User": user,
         "accounts.Account": account,
     }

@@ -8,10 +8,11 @@ Nothing here is a pytest fixture, so any test module or fixture may call it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from integrations.models import BigCommerceAuthentication
 from integrations.sample_data import sample_resources
 from integrations.standin.data import EXAMPLES as APP_EXAMPLES
 from integrations.subscriptions import SECRET_HEADER, subscription_for
+from surveys.models import Invitation, Question, Survey
 from workflows import services
 from workflows.models import Workflow
 from workflows.steps import StepContext
@@ -368,3 +370,40 @@ def workflow_body(auth, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+# --- Surveys --------------------------------------------------------------------------------
+
+NPS_QUESTIONS = [
+    {
+        "key": "nps",
+        "kind": "nps",
+        "text": "How likely are you to recommend us, [BigCommerce | Customer | first_name]?",
+        "required": True,
+    },
+    {"key": "comment", "kind": "text", "text": "What could we do better?"},
+]
+
+
+def make_survey(account, name: str = "Post-delivery NPS", questions=None, **fields):
+    """A survey row of `account` with its questions (an NPS and a comment unless told)."""
+    survey = Survey.objects.create(account=account, name=name, **fields)
+    for position, question in enumerate(NPS_QUESTIONS if questions is None else questions):
+        Question.objects.create(survey=survey, position=position, **question)
+    return survey
+
+
+def make_invitation(survey, email: str = "jane@example.com", *, days: int = 30, **fields):
+    """An invitation to `survey` stored directly (no run, no email); returns (invitation, token)."""
+    token = secrets.token_urlsafe(32)
+    fields.setdefault("step_position", 0)
+    invitation = Invitation.objects.create(
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        token=token,
+        account_id=survey.account_id,
+        survey=survey,
+        email=email,
+        expires_at=timezone.now() + timedelta(days=days),
+        **fields,
+    )
+    return invitation, token

@@ -14,7 +14,7 @@ from integrations.events import EVENTS
 from workflows import runs, services
 from workflows.merge_codes import as_tag
 from workflows.models import SentEmail, Step, StepResult, Suppression, Workflow, WorkflowRun
-from workflows.steps.registry import validate_step
+from workflows.steps.registry import check_account, validate_step
 
 
 class StepFormSet(BaseInlineFormSet):
@@ -31,6 +31,9 @@ class StepFormSet(BaseInlineFormSet):
                     form.cleaned_data.get("type"), form.cleaned_data.get("config"), event
                 )
                 form.instance.config = form.cleaned_data["config"]
+                if self.instance.account_id is not None:
+                    step = {"type": form.cleaned_data["type"], "config": form.instance.config}
+                    check_account([step], self.instance.account_id)
             except ValidationError as exc:
                 form.add_error("config", exc.messages)
 

@@ -30,13 +30,15 @@ class CodeGroup:
     when no run has one (``None``: the run's or the sample data's). A run's values for the
     group's codes are in the merge data the steps render with (the fetch puts BigCommerce's
     and the store's there; a step kind may add its own, e.g. an unsubscribe link, before it
-    renders).
+    renders). ``accepts(code)``, when given, makes codes valid beyond those listed (a
+    survey's answers, ``[Survey | any question key]``), on any event.
     """
 
     prefix: str
     codes: Callable[[str], Sequence[str]]
     label: Callable[[str], str] = code_label
     sample: Callable[[str], Any] | None = None
+    accepts: Callable[[str], bool] | None = None
 
 
 _GROUPS: dict[str, CodeGroup] = {}
@@ -67,6 +69,14 @@ def offered_codes(event_key: str) -> tuple[str, ...]:
 def _offered(event_key: str) -> tuple[str, ...]:
     get_event(event_key)  # unknown event -> KeyError
     return tuple(code for group in _GROUPS.values() for code in group.codes(event_key))
+
+
+def is_offered(code: str, event_key: str) -> bool:
+    """Whether a workflow on ``event_key`` may use ``code``."""
+    if code in _offered(event_key):
+        return True
+    group = group_of(code)
+    return group is not None and group.accepts is not None and group.accepts(code)
 
 
 def group_of(code: str) -> CodeGroup | None:

@@ -35,8 +35,8 @@ from integrations.events import MERGE_CODE_PREFIX, MERGE_CODE_SEPARATOR
 from workflows.dates import as_instant, parse_date
 from workflows.merge_codes import (
     format_value,
+    is_offered,
     normalize_code,
-    offered_codes,
     unknown_codes_error,
 )
 
@@ -115,7 +115,7 @@ def _clean_rule(
                 "not a merge code; write it like [BigCommerce | Order | total_inc_tax].",
             )
         )
-    elif code not in offered_codes(event_key):
+    elif not is_offered(code, event_key):
         for message in unknown_codes_error([code], event_key).messages:
             errors.append(_error(f"{where}.merge_code", message))
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from workflows import freshness, runs
 from workflows.models import RunStatus, Step, StepResult, StepStatus, WorkflowRun
 from workflows.sending import gate
-from workflows.steps.base import StepContext, StepOutcome
+from workflows.steps.base import StepContext, StepFailed, StepOutcome
 from workflows.steps.registry import get_kind
 
 INTERRUPTED = (
@@ -148,10 +148,16 @@ def execute(run_id: int) -> str:
             outcome = run_branch(run, step, run.next_position, outcome.branch, ctx)
         if ctx.merge_data is not run.merge_data:  # fetched again after a wait
             ctx = replace(ctx, merge_data=run.merge_data)
-        if outcome.status == StepStatus.SUCCEEDED:
+        if outcome.status == StepStatus.SUCCEEDED and outcome.wait_after is None:
             run.next_position += 1
             run.save(update_fields=["next_position"])
             continue
+        if outcome.status == StepStatus.SUCCEEDED:  # done, and the run waits before the next
+            run.next_position += 1
+            run.status = RunStatus.WAITING
+            run.resume_at, run.leased_until = outcome.wait_after, None
+            run.save(update_fields=["next_position", "status", "resume_at", "leased_until"])
+            return RunStatus.WAITING
         if outcome.status == StepStatus.WAITING:
             run.status = RunStatus.WAITING
             run.resume_at, run.leased_until = outcome.resume_at, None
@@ -223,7 +229,12 @@ def run_step(
         if held is not None:
             record(result, held)
             return held
-    outcome = attempt(kind, step, ctx)
+    try:
+        ctx = kind.prepare(step.config, ctx, run, position)
+    except StepFailed as exc:
+        outcome = StepOutcome(StepStatus.FAILED, str(exc))
+    else:
+        outcome = attempt(kind, step, ctx)
     if verdict is not None and run.is_test:
         outcome = replace(outcome, detail=f"{outcome.detail}. {verdict.test_note()}")
     record(result, outcome)

@@ -71,6 +71,7 @@ def refresh(run: WorkflowRun) -> str | None:
         status_id = order.get("status_id")
         if isinstance(status_id, int) and status_id in stop_statuses(run.workflow):
             return f"the order is now {order.get('status') or f'status {status_id}'}"
-    run.merge_data = merge_data
+    # Values no fetch gives (a survey's answers, added when they came) are kept.
+    run.merge_data = {**run.merge_data, **merge_data}
     run.save(update_fields=["merge_data"])
     return None

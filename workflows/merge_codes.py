@@ -41,6 +41,7 @@ from workflows.code_groups import (
     find_tags,
     group_of,
     groups,
+    is_offered,
     offered_codes,
     read_tag,
     register_group,
@@ -52,6 +53,7 @@ __all__ = [
     "Tag",
     "group_of",
     "groups",
+    "is_offered",
     "RenderContext",
     "as_tag",
     "codes_used",
@@ -140,8 +142,8 @@ def find_codes(text: str) -> list[str]:
 
 def unknown_codes(text: str, event_key: str) -> list[str]:
     """The codes in ``text`` that the event does not offer (``KeyError`` for an unknown event)."""
-    known = set(offered_codes(event_key))
-    return [code for code in find_codes(text) if code not in known]
+    offered_codes(event_key)  # an unknown event is a KeyError even for a text without codes
+    return [code for code in find_codes(text) if not is_offered(code, event_key)]
 
 
 def validate_text(text: str, event_key: str) -> None:

@@ -158,6 +158,7 @@ class StepType(models.TextChoices):
     HTTP_REQUEST = "http_request", "HTTP request"
     DELAY = "delay", "Delay"
     IF_ELSE = "if_else", "If / else"
+    SURVEY_INVITE = "survey_invite", "Survey invitation"  # the surveys app's kind
 
 
 class Branch(models.TextChoices):

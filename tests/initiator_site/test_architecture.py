@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.harness import ROOT
 
-PACKAGES = ("accounts", "initiator_site", "integrations", "workflows")
+PACKAGES = ("accounts", "initiator_site", "integrations", "surveys", "workflows")
 
 
 def module_name(path: Path) -> str:

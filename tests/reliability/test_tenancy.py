@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from integrations.models import WebhookDelivery, WebhookSubscription
+from surveys.models import Question, Survey
 from tests.factories import MARK, shipment
 from tests.reliability import urlconf
 from workflows.models import Step, StepResult, Suppression, Workflow, WorkflowRun
@@ -30,7 +31,9 @@ PRIVATE = [r for r in ROUTES if r.name not in urlconf.PUBLIC]
 OBJECT_ROUTES = [r for r in PRIVATE if r.model_label()]
 LIST_ROUTES = [r for r in PRIVATE if "pk" not in r.params]
 API_WRITES = [(r, m) for r in PRIVATE if r.is_api for m in r.api_methods() if m not in ("get",)]
-UI_BIGCOMMERCE = [r for r in PRIVATE if r.namespace in ("workflows", "authentications", "sending")]
+UI_BIGCOMMERCE = [
+    r for r in PRIVATE if r.namespace in ("workflows", "authentications", "sending", "surveys")
+]
 ADMIN_MODELS = list(admin.site._registry)
 
 
@@ -51,6 +54,8 @@ def snapshot(account) -> list:
         (WebhookDelivery, "subscription__authentication__account"),
         (WebhookSubscription, "authentication__account"),
         (Suppression, "account"),
+        (Survey, "account"),
+        (Question, "survey__account"),
     ]:
         rows.append(list(model.objects.filter(**{path: account}).order_by("pk").values()))
     auths = account.bigcommerce_authentications.order_by("pk").values()

@@ -16,9 +16,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Reachable without logging in: the login page, logout, the health check, the webhook
 # receiver (which authenticates every call with its subscription's secret) and the unsubscribe
-# page (a signed token names the one address it suppresses), and the email providers' tracking
-# webhooks (anymail checks their basic auth and signatures).
-PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe"} | {
+# page (a signed token names the one address it suppresses), a survey's response page (its
+# invitation's 256-bit token is the key), and the email providers' tracking webhooks (anymail
+# checks their basic auth and signatures).
+PUBLIC = {"login", "logout", "healthz", "bigcommerce-webhook", "unsubscribe", "survey"} | {
     f"{esp}_tracking_webhook" for esp in ("amazon_ses", "mailgun", "postmark", "sendgrid")
 }
 # UI routes whose `pk` names an object, by route-name prefix (the first match wins).
@@ -29,6 +30,7 @@ OBJECT_ROUTES = [
     ("workflows:", "workflows.Workflow"),
     ("authentications:", "integrations.BigCommerceAuthentication"),
     ("sending:suppression", "workflows.Suppression"),
+    ("surveys:", "surveys.Survey"),
 ]
 # UI routes of the BigCommerce apps a member without the Integration Manager permission may use:
 # reading, and the wizard's first two steps (the second refuses BigCommerce itself).
@@ -45,6 +47,8 @@ MEMBER_UI_ROUTES = {
     "authentications:list",
     "sending:suppressions",
     "sending:suppression-export",
+    "surveys:list",
+    "surveys:edit",
 }
 SAFE_METHODS = {"get", "head", "options"}
 

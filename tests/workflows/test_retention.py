@@ -154,8 +154,9 @@ def test_each_batch_costs_the_same_bounded_queries(
 # savepoint around the two deletes); of deliveries: read the batch, their runs under way, the
 # ids to delete, detach their runs, the deliveries (and the savepoint); and the sent emails
 # that recorded the runs' sends are detached from the runs and step results, not deleted (the
-# frequency cap counts them).
-BATCH_QUERIES = 4 + 2 + 5 + 2 + 3
+# frequency cap counts them); so are the survey invitations and responses of the runs (survey
+# results outlive runs).
+BATCH_QUERIES = 4 + 2 + 5 + 2 + 3 + 2
 
 
 def test_a_pass_that_runs_out_of_time_goes_on_as_a_new_task(workflow, monkeypatch):

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.fields import AccountScopedPrimaryKeyField
+from accounts.scoping import account_of
 from integrations.events import EVENTS
 from integrations.merge_data import in_event_order
 from integrations.models import BigCommerceAuthentication
@@ -23,7 +24,7 @@ from workflows.models import (
     WorkflowRun,
 )
 from workflows.steps.if_else import MAX_BRANCH_STEPS
-from workflows.steps.registry import validate_steps
+from workflows.steps.registry import check_account, validate_steps
 
 
 def as_drf_error(exc: DjangoValidationError):
@@ -202,11 +203,21 @@ class WorkflowSerializer(serializers.ModelSerializer):
         try:
             if steps is not None:
                 attrs["steps"] = validate_steps([dict(s) for s in steps], event)
+                account_id = self._account_id()
+                if account_id is not None:
+                    check_account(attrs["steps"], account_id)
             elif self.instance is not None and "event" in attrs:
                 attrs["steps"] = services.steps_under_event(self.instance, event)
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from None
         return attrs
+
+    def _account_id(self) -> int | None:
+        if self.instance is not None:
+            return self.instance.account_id
+        request = self.context.get("request")
+        account = account_of(request.user) if request is not None else None
+        return account.pk if account is not None else None
 
 
 class StepResultSerializer(serializers.ModelSerializer):
@@ -246,9 +257,29 @@ class SentEmailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RunSurveySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class RunSurveyResponseSerializer(serializers.Serializer):
+    """A survey response to one of the run's invitations (the surveys app's, by relation)."""
+
+    id = serializers.IntegerField(read_only=True)
+    survey = RunSurveySerializer(read_only=True)
+    answers = serializers.JSONField(read_only=True, help_text="Answers by question key.")
+    score = serializers.IntegerField(read_only=True, allow_null=True)
+    outcome = serializers.CharField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Empty while partial."
+    )
+
+
 class RunSerializer(serializers.ModelSerializer):
     steps = StepResultSerializer(source="step_results", many=True, read_only=True)
     emails = SentEmailSerializer(source="sent_emails", many=True, read_only=True)
+    survey_responses = RunSurveyResponseSerializer(many=True, read_only=True)
     merge_data = serializers.SerializerMethodField()
     event = serializers.CharField(source="workflow.event", read_only=True)
 
@@ -270,6 +301,7 @@ class RunSerializer(serializers.ModelSerializer):
             "merge_data",
             "steps",
             "emails",
+            "survey_responses",
             "error",
             "created_at",
             "started_at",

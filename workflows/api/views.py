@@ -30,6 +30,7 @@ RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
         "sent_emails",
         queryset=SentEmail.objects.select_related("step_result").order_by("sent_at", "pk"),
     ),
+    "survey_responses__survey",  # the surveys app's responses to the run's invitations
 )
 
 

@@ -3,7 +3,9 @@ small validation helpers that turn config problems into per-field ``ValidationEr
 
 Step kinds never touch the database: the run engine owns runs, idempotency and state; a kind
 only validates its config and, in a run, computes an outcome (performing at most one side
-effect: one email or one HTTP request).
+effect: one email or one HTTP request). Two hooks are the exception, for a kind that names or
+keeps records of its own (a survey invitation): ``account_problems`` checks that a config
+names the account's own records, and ``prepare`` stores the step's record before its effect.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class StepOutcome:
     skip_reason: str = ""  # a SkipReason value when status is "skipped"
     message_id: str = ""  # an email's id at the provider, when it gives one
     branch: str = ""  # the branch an If / else took ("then" or "else"), for the engine to run
+    # A step that succeeded but holds the run until then (an invitation waiting for its
+    # response); the run goes on from the next step.
+    wait_after: datetime | None = None
 
     def __post_init__(self) -> None:
         status = StepStatus(self.status)  # ValueError for a typo: a bug, not a user error
@@ -56,6 +61,8 @@ class StepOutcome:
             raise ValueError("a step's outcome is where it ended, never 'running'")
         if (status is StepStatus.WAITING) != (self.resume_at is not None):
             raise ValueError("resume_at is required for 'waiting' and only for it")
+        if self.wait_after is not None and status is not StepStatus.SUCCEEDED:
+            raise ValueError("wait_after is for a step that succeeded")
         object.__setattr__(self, "status", status.value)
         if len(self.detail) > MAX_DETAIL_LENGTH:
             object.__setattr__(self, "detail", self.detail[: MAX_DETAIL_LENGTH - 1] + "…")
@@ -98,6 +105,21 @@ class StepKind:
         """Run the step with a validated config."""
         raise NotImplementedError
 
+    def summary(self, config: dict) -> str:
+        """One line saying what the step does, for the workflow page (kinds of other apps)."""
+        return ""
+
+    def account_problems(self, config: dict, account_id: int) -> dict[str, list[str]]:
+        """Problems, by config field, with the records of its account the config names (a
+        survey of another account); none for most kinds."""
+        return {}
+
+    def prepare(self, config: dict, ctx: StepContext, run, position: int) -> StepContext:
+        """Called by the engine once the step may run (after the sending gate), before
+        `execute`: store what the step keeps (idempotently, by run and position) and return
+        the context it executes with. Raise ``StepFailed`` to fail the step."""
+        return ctx
+
     def customer_recipients(self, config: dict, merge_data: Mapping[str, Any]) -> list[str]:
         """The addresses this step would email that came from merge codes (customer emails)."""
         return []
@@ -108,6 +130,10 @@ class StepKind:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type!r}>"
+
+
+class StepFailed(Exception):
+    """Raised by `StepKind.prepare`: the step fails, its message the step's log line."""
 
 
 class FieldErrors:

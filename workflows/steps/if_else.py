@@ -25,6 +25,8 @@ NESTED = (
     "an If / else can't hold another If / else (one level only): put these steps in this "
     "branch, or add another If / else after this one."
 )
+# A survey invitation keeps one record per workflow step, and may hold the run for the answer.
+OUTSIDE = "a {label} step can't be in a branch: add it to the workflow's own steps."
 
 
 class IfElseStep(StepKind):
@@ -34,8 +36,9 @@ class IfElseStep(StepKind):
     fields = ("condition", THEN, ELSE)
     branches = (THEN, ELSE)
 
-    def __init__(self, branch_kinds: Mapping[str, StepKind]):
+    def __init__(self, branch_kinds: Mapping[str, StepKind], all_kinds: Mapping[str, StepKind]):
         self.branch_kinds = branch_kinds
+        self.all_kinds = all_kinds  # the others are refused in a branch, saying why
         self._condition = ConditionStep()
 
     def clean(self, config: dict, event_key: str, errors: FieldErrors) -> dict:
@@ -63,8 +66,13 @@ class IfElseStep(StepKind):
         if len(steps) > MAX_BRANCH_STEPS:
             errors.add(branch, f"at most {MAX_BRANCH_STEPS} steps per branch (got {len(steps)}).")
             return []
+        refused = {
+            kind.type: NESTED if kind.type == self.type else OUTSIDE.format(label=kind.label)
+            for kind in self.all_kinds.values()
+            if kind.type not in self.branch_kinds
+        }
         try:
-            return validate_list(steps, event_key, self.branch_kinds, refused={self.type: NESTED})
+            return validate_list(steps, event_key, self.branch_kinds, refused=refused)
         except StepsValidationError as exc:
             for line in exc.lines():
                 errors.add(branch, line)

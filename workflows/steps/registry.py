@@ -21,7 +21,9 @@ from .step_list import StepsValidationError, kind_in, unstorable_fields, validat
 BRANCH_KINDS: dict[str, StepKind] = {
     kind.type: kind for kind in (ConditionStep(), SendEmailStep(), HttpRequestStep(), DelayStep())
 }
-STEP_KINDS: dict[str, StepKind] = {**BRANCH_KINDS, IfElseStep.type: IfElseStep(BRANCH_KINDS)}
+# Kinds of other apps (`register`) join the workflow's own steps only.
+STEP_KINDS: dict[str, StepKind] = dict(BRANCH_KINDS)
+STEP_KINDS[IfElseStep.type] = IfElseStep(BRANCH_KINDS, STEP_KINDS)
 MAX_STEPS_PER_WORKFLOW = 50
 
 __all__ = [
@@ -34,6 +36,28 @@ __all__ = [
     "validate_step",
     "validate_steps",
 ]
+
+
+def register(kind: StepKind) -> None:
+    """Add a kind defined by another app (surveys' ``survey_invite``), from its ``ready()``."""
+    known = STEP_KINDS.get(kind.type)
+    if known is not None and type(known) is not type(kind):
+        raise ValueError(f"The step type {kind.type!r} is registered already")
+    STEP_KINDS[kind.type] = kind
+
+
+def check_account(steps: list[dict], account_id: int) -> None:
+    """Validated steps must name only their account's own records (a survey): raises
+    ``StepsValidationError`` like `validate_steps` otherwise."""
+    errors: dict[int, dict[str, Any]] = {}
+    labels: dict[int, str] = {}
+    for index, step in enumerate(steps):
+        kind = get_kind(step["type"])
+        problems = kind.account_problems(step["config"], account_id)
+        if problems:
+            errors[index], labels[index] = {"config": problems}, kind.label
+    if errors:
+        raise StepsValidationError(errors, labels, len(steps))
 
 
 def get_kind(step_type: Any) -> StepKind:

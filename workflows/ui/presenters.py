@@ -14,6 +14,7 @@ from workflows.merge_codes import FILTERS, format_value, group_of, offered_codes
 from workflows.models import WorkflowRun
 from workflows.sending.window import SendWindow, weekdays_text
 from workflows.steps.delay import describe
+from workflows.steps.registry import STEP_KINDS
 
 _PREFIX = MERGE_CODE_PREFIX + MERGE_CODE_SEPARATOR
 
@@ -114,7 +115,8 @@ def step_summary(step_type: str, config: dict) -> str:
             days = weekdays_text(config.get("then_weekdays") or "")
             text += f", then until the next {days} at {config['then_time']} (store time)"
         return text
-    return ""
+    kind = STEP_KINDS.get(step_type)
+    return kind.summary(config) if kind is not None else ""
 
 
 def _condition_text(config: dict) -> str:

@@ -55,8 +55,9 @@ class StepForm(forms.Form):
 
     step_type: ClassVar[str]
 
-    def __init__(self, data=None, *, event_key: str, config: dict | None = None):
+    def __init__(self, data=None, *, event_key: str, config: dict | None = None, account_id=None):
         self.event_key = event_key
+        self.account_id = account_id  # for forms that offer the account's records (surveys)
         self.config: dict | None = None
         initial = self.initial_from(config) if config else None
         super().__init__(data, initial=initial, prefix=PREFIX, label_suffix="")
@@ -189,13 +190,13 @@ class ConditionForm(StepForm):
     )
     rule_rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_RULES)
 
-    def __init__(self, data=None, *, event_key, config=None):
+    def __init__(self, data=None, *, event_key, config=None, account_id=None):
         rules = (config or {}).get("rules") or []
         rows = min(MAX_RULES, max(3, len(rules) + 2))
         if data is not None:
             with contextlib.suppress(TypeError, ValueError):
                 rows = min(MAX_RULES, max(1, int(data.get(f"{PREFIX}-rule_rows", rows))))
-        super().__init__(data, event_key=event_key, config=config)
+        super().__init__(data, event_key=event_key, config=config, account_id=account_id)
         self.fields["rule_rows"].initial = rows
         event = get_event(event_key)
         codes = [("", "— merge code —"), *merge_code_groups(event, offered_codes(event_key))]
@@ -273,10 +274,11 @@ class IfElseForm(ConditionForm):
 
     step_type = "if_else"
 
-    def __init__(self, data=None, *, event_key, config=None):
+    def __init__(self, data=None, *, event_key, config=None, account_id=None):
         config = config or {}
         self.branches = {name: list(config.get(name) or []) for name in IF_ELSE.branches}
-        super().__init__(data, event_key=event_key, config=config.get("condition") or None)
+        condition = config.get("condition") or None
+        super().__init__(data, event_key=event_key, config=condition, account_id=account_id)
         self.fields["match"].label = "Take “then” when"
 
     def to_config(self, cleaned):

@@ -94,7 +94,7 @@ def step_add(request, pk, step_type, position=None, branch=None):
         )
         return _to_page(workflow)
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, event_key=workflow.event)
+    form = form_class(data, event_key=workflow.event, account_id=workflow.account_id)
     if data is None or not form.is_valid():
         return render_workflow_page(request, workflow, step_form=form, form_at=place.form_at(None))
     items = steps_editor.added(place.items(), {"type": step_type, "config": form.config})
@@ -109,7 +109,9 @@ def step_edit(request, pk, index, position=None, branch=None):
     step = place.item(index)
     form_class = STEP_FORMS[step["type"]]
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, event_key=workflow.event, config=step["config"])
+    form = form_class(
+        data, event_key=workflow.event, config=step["config"], account_id=workflow.account_id
+    )
     if data is None or not form.is_valid():
         return render_workflow_page(request, workflow, step_form=form, form_at=place.form_at(index))
     new_step = {"type": step["type"], "config": form.config}

@@ -5,7 +5,7 @@ it is edited with the same functions, then put back in its step (`with_branch`).
 from __future__ import annotations
 
 from workflows import services
-from workflows.steps.registry import get_kind, validate_steps
+from workflows.steps.registry import check_account, get_kind, validate_steps
 
 
 def current(workflow) -> list[dict]:
@@ -14,7 +14,9 @@ def current(workflow) -> list[dict]:
 
 def save(workflow, steps: list[dict]) -> None:
     """Validate the list (step count included) and store it; ``ValidationError`` otherwise."""
-    services.update_workflow(workflow, steps=validate_steps(steps, workflow.event))
+    cleaned = validate_steps(steps, workflow.event)
+    check_account(cleaned, workflow.account_id)
+    services.update_workflow(workflow, steps=cleaned)
 
 
 def added(steps: list[dict], step: dict) -> list[dict]:

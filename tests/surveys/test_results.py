@@ -191,3 +191,57 @@ def test_query_counts_do_not_grow_with_responses(as_member, nps, answered):
     for day in range(10):
         answer(nps, day % 11, f"Comment {day}", order_id=200 + day, day=day)
     assert count() == before
+
+
+def test_results_over_the_api(api_client, member, nps, answered):
+    # given a member of the account
+    api_client.force_authenticate(member)
+    first, _second = answered
+
+    # when the results are read, then filtered to the first workflow
+    data = api_client.get(f"/api/v1/surveys/{nps.pk}/results/").json()
+    mine = api_client.get(f"/api/v1/surveys/{nps.pk}/results/", {"workflow": first.pk}).json()
+
+    # then they are the page's numbers
+    assert (data["nps"], data["responses"], data["response_rate"]) == (40, 5, 83.3)
+    assert data["distribution"][10] == {"score": 10, "responses": 1}
+    assert [w["value"] for w in data["weeks"]] == [100, -50]
+    assert data["comments"][0]["order_id"] == 105
+    assert (mine["responses"], mine["nps"], mine["invited"]) == (3, 100, 4)
+
+
+def test_responses_over_the_api_are_paginated_and_filtered(api_client, member, nps, answered):
+    api_client.force_authenticate(member)
+    url = f"/api/v1/surveys/{nps.pk}/responses/"
+
+    page = api_client.get(url).json()
+    assert page["count"] == 5 and page["next"] is None
+    assert [r["order_id"] for r in page["results"]] == [105, 104, None, 102, 101]
+    assert page["results"][0]["answers"] == {"nps": 3, "comment": "Late and broken"}
+
+    week = api_client.get(url, {"created_after": "2026-11-09", "created_before": "2026-11-15"})
+    assert [r["score"] for r in week.json()["results"]] == [3, 7]
+
+    bad = api_client.get(url, {"created_after": "soon", "workflow": "x"})
+    assert bad.status_code == 400 and set(bad.json()) == {"created_after", "workflow"}
+
+
+def test_api_query_counts_do_not_grow(api_client, member, nps, answered):
+    api_client.force_authenticate(member)
+
+    def count(path) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.get(f"/api/v1/surveys/{nps.pk}/{path}/").status_code == 200
+        return len(queries)
+
+    before = (count("results"), count("responses"))
+    for day in range(8):
+        answer(nps, day, f"Comment {day}", order_id=300 + day, day=day)
+    assert (count("results"), count("responses")) == before
+
+
+def test_another_accounts_results_are_404_over_the_api(api_client, member, other_account):
+    api_client.force_authenticate(member)
+    survey = make_survey(other_account)
+    assert api_client.get(f"/api/v1/surveys/{survey.pk}/results/").status_code == 404
+    assert api_client.get(f"/api/v1/surveys/{survey.pk}/responses/").status_code == 404

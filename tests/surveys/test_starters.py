@@ -112,9 +112,7 @@ def test_a_template_of_another_event_is_not_applied(as_manager, auth):
     # then the workflow is saved without steps (they would not fit), and says why
     workflow = Workflow.objects.get()
     assert not workflow.steps.exists()
-    assert "template is for another event: its steps were left out" in (
-        response.content.decode()
-    )
+    assert "template is for another event: its steps were left out" in (response.content.decode())
 
 
 def test_an_unknown_template_is_refused_on_the_form(as_manager):

@@ -74,6 +74,45 @@ def create(workflows: int):
     return sub, created
 
 
+def survey_page(account_id: int) -> str:
+    """A survey of two questions and one open invitation to it: its response page's path."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from surveys import services, tokens
+    from surveys.models import Invitation
+
+    survey = services.create_survey(
+        account=Account.objects.get(pk=account_id),
+        created_by=None,
+        name="Bench NPS",
+        questions=[
+            {
+                "key": "nps",
+                "kind": "nps",
+                "text": "Recommend us, [BigCommerce | Customer | first_name]?",
+                "choices": [],
+                "required": True,
+            },
+            {"key": "comment", "kind": "text", "text": "Why?", "choices": [], "required": False},
+        ],
+    )
+    token = tokens.new_token()
+    Invitation.objects.create(
+        token_hash=tokens.digest(token),
+        token=token,
+        account_id=account_id,
+        survey=survey,
+        step_position=0,
+        email="jane@example.com",
+        merge_snapshot={"BigCommerce | Customer | first_name": "Jane"},
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    return f"/s/{token}/"
+
+
 def set_active(workflows: list, count: int) -> None:
     """Exactly the first `count` workflows active (the hook stays: at least one is active)."""
     from workflows.models import Workflow, WorkflowStatus

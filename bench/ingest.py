@@ -1,6 +1,6 @@
 """Ingest: (a) a bare view, (b) one INSERT, (c) the real receiver — on each web server, one
 database, 16 keep-alive clients; a warm-up per server and view, then rounds interleaving servers
-and views; rows counted."""
+and views; rows counted. Beside them, (d): a survey's public response page (GET), against (b)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import os
 import statistics
 import time
 
-from bench import loadgen, procstats
+from bench import fixtures, loadgen, procstats
 from tests import harness
 
 VIEWS = [
     ("a", "bare Django view, 200", "/bench/bare/"),
     ("b", "one INSERT (autocommit)", "/bench/insert/"),
     ("c", "receiver (real deliveries)", None),
+    ("d", "survey response page (GET)", "survey"),
 ]
+# The views loaded with GET (the others POST a delivery).
+GET_VIEWS = {"d"}
 # (s): the receiver again, with slow clients connected the whole round (each sends one more
 # header line or body byte every 2 s; tests.harness.SlowClients).
 SLOW = ("s", "receiver, {n} slow clients")
@@ -35,7 +38,15 @@ def stored_rows(key: str, prefix: str) -> int | None:
     return None
 
 
-def one_run(url: str, prefix: str, cfg: dict, headers: dict, server_pgid: int, seconds: float):
+def one_run(
+    url: str,
+    prefix: str,
+    cfg: dict,
+    headers: dict,
+    server_pgid: int,
+    seconds: float,
+    method: str = "POST",
+):
     os.sync()  # the writeback of earlier runs' rows isn't left to stall this one's commits
     cpu0, server0 = procstats.cpu_times(), procstats.group_cpu_seconds(server_pgid)
     result = loadgen.run(
@@ -46,6 +57,7 @@ def one_run(url: str, prefix: str, cfg: dict, headers: dict, server_pgid: int, s
         connections=cfg["connections"],
         threads=cfg["load_threads"],
         headers=headers,
+        method=method,
     )
     time.sleep(SETTLE_SECONDS)
     server_cpu = procstats.group_cpu_seconds(server_pgid) - server0
@@ -89,14 +101,20 @@ def run(sub, servers: list[dict], cfg: dict, tag: str) -> dict:
 
     headers = {SECRET_HEADER: sub.secret}
     receiver = f"/webhooks/bigcommerce/{sub.uuid}/"
+    survey = fixtures.survey_page(sub.authentication.account_id)
 
     def url(server: dict, path: str | None) -> str:
-        return server["url"] + (path or receiver)
+        return server["url"] + {None: receiver, "survey": survey}.get(path, path)
+
+    def method(key: str) -> str:
+        return "GET" if key in GET_VIEWS else "POST"
 
     for server in servers:
         for key, _, path in VIEWS:
             prefix = f"{tag}{server['key'][0]}w{key}"
-            one_run(url(server, path), prefix, cfg, headers, server["pgid"], cfg["warmup"])
+            one_run(
+                url(server, path), prefix, cfg, headers, server["pgid"], cfg["warmup"], method(key)
+            )
     runs = {server["key"]: {key: [] for key, _, _ in VIEWS} for server in servers}
     slow_key, slow_label = SLOW[0], SLOW[1].format(n=cfg["slow_clients"])
     for n in range(cfg["rounds"]):
@@ -104,7 +122,13 @@ def run(sub, servers: list[dict], cfg: dict, tag: str) -> dict:
             for key, label, path in VIEWS:
                 prefix = f"{tag}{server['key'][0]}r{n}{key}"
                 result = one_run(
-                    url(server, path), prefix, cfg, headers, server["pgid"], cfg["seconds"]
+                    url(server, path),
+                    prefix,
+                    cfg,
+                    headers,
+                    server["pgid"],
+                    cfg["seconds"],
+                    method(key),
                 )
                 _keep(runs[server["key"]], key, label, result, prefix, n, server)
             if cfg["slow_clients"]:
@@ -140,10 +164,12 @@ def _figures(by_view: dict[str, list[dict]], cfg: dict) -> dict:
         for key, runs in by_view.items()
     }
     a, b, c = (views[k]["rps"] for k in "abc")
+    d = views["d"]["rps"] if "d" in views else None
     return {
         "views": views,
         "c_over_b": round(c / b, 3) if b else None,
         "c_over_a": round(c / a, 3) if a else None,
+        "d_over_b": round(d / b, 3) if b and d is not None else None,
         "every_200_stored": bool(views["c"]["every_2xx_stored"]),
     }
 

@@ -1,7 +1,8 @@
 """Closed-loop HTTP load: wrk (preferred, installed on demand) or a Python fallback.
 
 Both send the same request: a POST of a shipment delivery with a unique `hash`, the secret
-header and keep-alive, from N connections for a fixed number of seconds.
+header and keep-alive, from N connections for a fixed number of seconds; or, with
+``method="GET"``, a plain GET of the page (the survey response page).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from bench.fixtures import order_id_for, shipment_body
 
 LUA = Path(__file__).with_name("post_delivery.lua")
+GET_LUA = Path(__file__).with_name("get_page.lua")
 
 
 def ensure_wrk() -> str | None:
@@ -51,11 +53,12 @@ def run(
     connections: int,
     threads: int,
     headers: dict[str, str],
+    method: str = "POST",
 ) -> dict:
     """Load `url` for `seconds`; return counts, requests/s and latency percentiles (ms)."""
     if wrk:
-        return _run_wrk(wrk, url, prefix, seconds, connections, threads, headers)
-    return _run_python(url, prefix, seconds, connections, headers)
+        return _run_wrk(wrk, url, prefix, seconds, connections, threads, headers, method)
+    return _run_python(url, prefix, seconds, connections, headers, method)
 
 
 def _result(requests: int, non_2xx: int, other_errors: int, seconds: float, lat_ms: dict) -> dict:
@@ -70,13 +73,16 @@ def _result(requests: int, non_2xx: int, other_errors: int, seconds: float, lat_
     }
 
 
-def _run_wrk(wrk, url, prefix, seconds, connections, threads, headers) -> dict:
-    (name, value), *rest = headers.items()
-    if rest:
-        raise ValueError("the wrk script sends one custom header")
-    env = {**os.environ, "BENCH_SECRET_HEADER": name, "BENCH_SECRET": value}
+def _run_wrk(wrk, url, prefix, seconds, connections, threads, headers, method="POST") -> dict:
+    env = dict(os.environ)
+    if method == "POST":
+        (name, value), *rest = headers.items()
+        if rest:
+            raise ValueError("the wrk script sends one custom header")
+        env.update(BENCH_SECRET_HEADER=name, BENCH_SECRET=value)
+    script = LUA if method == "POST" else GET_LUA
     args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    args += ["-s", str(LUA), url, "--", prefix]
+    args += ["-s", str(script), url, "--", prefix]
     out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=seconds + 60)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
     if out.returncode or line is None:
@@ -88,7 +94,7 @@ def _run_wrk(wrk, url, prefix, seconds, connections, threads, headers) -> dict:
     return _result(raw["requests"], errors["status"], other, raw["duration_us"] / 1e6, lat)
 
 
-def _run_python(url, prefix, seconds, connections, headers) -> dict:
+def _run_python(url, prefix, seconds, connections, headers, method="POST") -> dict:
     """Threads with one keep-alive connection each; on 2 cores the client may be the limit."""
     parts = urlsplit(url)
     stop_at = time.monotonic() + seconds
@@ -104,9 +110,12 @@ def _run_python(url, prefix, seconds, connections, headers) -> dict:
             body = shipment_body(f"{prefix}-{tid}-{n}", order_id_for(tid * 104729 + n))
             start = time.perf_counter()
             try:
-                conn.request(
-                    "POST", parts.path, body, {**headers, "Content-Type": "application/json"}
-                )
+                if method == "GET":
+                    conn.request("GET", parts.path)
+                else:
+                    conn.request(
+                        "POST", parts.path, body, {**headers, "Content-Type": "application/json"}
+                    )
                 resp = conn.getresponse()
                 resp.read()
             except (OSError, http.client.HTTPException):

@@ -14,6 +14,7 @@ from bench.config import SERVERS, worker_class
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench-results"
 INGEST_TARGET_RATIO, INGEST_TARGET_P99_MS, PIPELINE_TARGET = 0.7, 50.0, 0.7
+SURVEY_TARGET_RATIO = 0.5  # the survey response page (d) against one INSERT (b)
 MIN_CALLS = 2  # shipment_created, registered customer: the order and the customer
 
 
@@ -99,6 +100,12 @@ def _view_lines(figures: dict) -> list[str]:
         f"{_met(p99 < INGEST_TARGET_P99_MS)});  every 200 stored a row: "
         f"{'yes' if figures['every_200_stored'] else 'NO'}"
     )
+    survey_ratio = figures.get("d_over_b")
+    if survey_ratio is not None:
+        lines.append(
+            f"  (d)/(b) = {survey_ratio:.2f}, the survey response page (target >= "
+            f"{SURVEY_TARGET_RATIO}: {_met(survey_ratio >= SURVEY_TARGET_RATIO)})"
+        )
     slow = figures["views"].get("s")
     if slow:
         p99_slow = slow["latency_ms"]["p99"] if slow["requests"] else None

@@ -118,6 +118,8 @@ def measure(topology: dict, cfg: dict, standin, web_port: int) -> dict:
     from tests import harness
 
     call_command("migrate", verbosity=0)
+    # As a release does: pages that link their CSS (the survey page, (d)) need the manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     quiet_hook_checks()
     sub, workflows = fixtures.create(max(cfg["deliveries"]))
     fixtures.set_active(workflows, 1)

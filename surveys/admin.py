@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from accounts.admin_mixins import AccountScopedAdmin, AccountScopedInline, scoped_related_filter
+from surveys import definitions
 from surveys.models import Invitation, Question, Survey, SurveyResponse
+
+
+class QuestionFormSet(BaseInlineFormSet):
+    """The questions are checked as the API and the pages check them."""
+
+    def clean(self):
+        super().clean()
+        raw = [
+            {name: form.cleaned_data.get(name) for name in definitions.QUESTION_FIELDS}
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            definitions.check_questions(raw)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict.get("questions") or exc.messages) from None
+
+
+class SurveyForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned.update(definitions.check_survey(cleaned))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
 
 class QuestionInline(AccountScopedInline, admin.TabularInline):
     model = Question
+    formset = QuestionFormSet
     extra = 0
     fields = ("position", "key", "kind", "text", "choices", "required")
     ordering = ("position",)
@@ -17,6 +50,7 @@ class QuestionInline(AccountScopedInline, admin.TabularInline):
 
 @admin.register(Survey)
 class SurveyAdmin(AccountScopedAdmin):
+    form = SurveyForm
     list_display = ("name", "created_at", "updated_at")
     search_fields = ("name",)
     inlines = [QuestionInline]

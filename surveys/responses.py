@@ -41,12 +41,14 @@ class NotOpen(Exception):
 
 
 def find(token: str) -> Invitation | None:
-    """The invitation a token opens (its survey and response loaded); None for any other
-    text. Only a well-formed token costs a query."""
+    """The invitation a token opens (its survey, store and response loaded: one query); None
+    for any other text. Only a well-formed token costs a query."""
     if not isinstance(token, str) or not tokens.well_formed(token):
         return None
     return (
-        Invitation.objects.select_related("survey", "authentication")
+        Invitation.objects.select_related("survey", "authentication", "response")
+        # Never needed here, and each would be decrypted on reading.
+        .defer("token", "authentication__client_id", "authentication__access_token")
         .filter(token_hash=tokens.digest(token))
         .first()
     )

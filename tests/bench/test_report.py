@@ -57,3 +57,22 @@ def test_both_servers_are_reported_side_by_side_with_slow_clients():
     # And with slow clients connected gunicorn answered nothing, waitress within its p99
     assert "p99 (s) = - ms against (c) 22.9 ms (target < 50: MISSED);  0 answered 2xx" in text
     assert "p99 (s) = 22.9 ms against (c) 22.9 ms (target < 50: met)" in text
+
+
+def test_the_survey_page_is_reported_against_one_insert():
+    # Given a run that measured the survey response page (d) at 60% and 40% of (b)
+    import copy
+
+    run = saved()
+    for result, share in zip(run["results"].values(), (0.6, 0.4), strict=False):
+        figures = result["ingest"]
+        page = copy.deepcopy(figures["views"]["b"]) | {"key": "d", "label": "survey page"}
+        page["rps"] = round(figures["views"]["b"]["rps"] * share, 1)
+        page["rows_total"] = None
+        figures["views"]["d"] = page
+        figures["d_over_b"] = share
+    # Then each topology's report gives its ratio and verdict, and the view's own row
+    text = report.render(run)
+    assert "(d)/(b) = 0.60, the survey response page (target >= 0.5: met)" in text
+    assert "(d)/(b) = 0.40, the survey response page (target >= 0.5: MISSED)" in text
+    assert text.count("(d) survey page") == 2

@@ -211,3 +211,12 @@ def test_the_page_uses_no_third_party_assets_and_labels_every_input(client, invi
     labels = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', page))
     assert inputs and set(inputs) <= labels
     assert page.count("<fieldset") == 5 and page.count("<legend>") == 5
+
+
+def test_the_page_costs_two_queries(client, invited, django_assert_num_queries):
+    path, _invitation = invited
+    client.get(path)  # a first visit: the response page as any other
+    # When the page is shown again: the invitation (with its survey, store and response), and
+    # the questions
+    with django_assert_num_queries(2):
+        assert client.get(path).status_code == 200

@@ -152,3 +152,43 @@ def test_an_html_invitation_carries_its_score_links_as_links(
     html = mailoutbox[0].alternatives[0][0]
     assert html.count('href="https://feedback.example.com/s/') == 11
     assert "?score=10" in html
+
+
+@pytest.mark.parametrize(("score", "team_emailed"), [("3", True), ("10", False)])
+def test_a_condition_on_the_score_emails_the_team_about_a_detractor(
+    invite_workflow,
+    fire,
+    store,
+    client,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    score,
+    team_emailed,
+):
+    # Given: invite, wait for the answer, continue only for a score under 7, tell the team
+    detractor = {
+        "match": "all",
+        "rules": [{"merge_code": "[Survey | score]", "operator": "lt", "value": "7"}],
+    }
+    invite_workflow(then=[("condition", detractor), ("send_email", TEAM_EMAIL)], wait_days=3)
+    fire()
+    # When the customer answers
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(survey_path(mailoutbox[0]), {"q-nps": score})
+    # Then the team hears of a detractor only
+    run = only_run()
+    assert run.status == ("succeeded" if team_emailed else "stopped")
+    assert (mailoutbox[-1].to == ["team@example.com"]) is team_emailed
+
+
+def test_a_test_event_invites_the_tester_and_does_not_wait(invite_workflow, manager, mailoutbox):
+    from workflows import services
+
+    workflow = invite_workflow(then=[("send_email", TEAM_EMAIL)], wait_days=3, reminder_days=[1])
+    run = services.run_test_event(workflow, manager)
+    assert run.status == "succeeded"
+    assert mailoutbox[0].to == [manager.email]
+    assert "a test event does not wait" in run.step_results.get(position=0).detail
+    invitation = Invitation.objects.get()
+    assert invitation.is_test and invitation.email == manager.email
+    assert invitation.next_reminder_at is None

@@ -141,7 +141,16 @@ class WorkflowAdmin(AccountScopedAdmin):
 class StepResultInline(AccountScopedInline, admin.TabularInline):
     model = StepResult
     extra = 0
-    fields = ("position", "type", "status", "detail", "started_at", "finished_at")
+    fields = (
+        "position",
+        "branch",
+        "branch_position",
+        "type",
+        "status",
+        "detail",
+        "started_at",
+        "finished_at",
+    )
     readonly_fields = fields
     can_delete = False
 

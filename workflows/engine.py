@@ -9,6 +9,10 @@ Before a step kind that sends customer emails, the engine asks the sending gate
 run `skipped` with it; a test run still sends to the tester, and the step log says what a real
 run would have met. After a customer email is sent, the gate records it (the frequency cap).
 
+An If / else step only decides; the engine then runs the steps of the branch it took, each
+under its own result row (the If / else's position and the step's place in the branch), so a
+delay in a branch resumes in the branch and its finished steps are never repeated.
+
 A new run's leading steps without side effects (conditions, delays) are evaluated before the
 run is even stored (`run_ahead`): the run and their results are written together, in the same
 transaction that creates it, so a workflow that stops at a condition costs no task of its own.
@@ -61,26 +65,23 @@ def run_ahead(run: WorkflowRun, steps: list[Step], ctx: StepContext) -> list[Ste
     Sets the run's state to where they lead (stopped by a condition, waiting for a delay,
     finished, or pending at its first step with a side effect) and returns their result rows,
     unsaved: the caller stores both in one transaction. Steps with a side effect are left to
-    `execute`, which creates their result row before the effect, as always.
+    `execute`, which creates their result row before the effect, as always. An If / else is
+    decided here too, and its branch's leading steps likewise.
     """
     results: list[StepResult] = []
     position = 0
     outcome = None
     while position < len(steps):
-        kind = get_kind(steps[position].type)
+        step = steps[position]
+        kind = get_kind(step.type)
         if kind.has_side_effect:
             break
-        outcome = attempt(kind, steps[position], ctx)
-        results.append(
-            StepResult(
-                position=position,
-                type=steps[position].type,
-                status=outcome.status,
-                detail=outcome.detail,
-                resume_at=outcome.resume_at,
-                finished_at=None if outcome.status == StepStatus.WAITING else ctx.now,
-            )
-        )
+        outcome = attempt(kind, step, ctx)
+        results.append(_ahead_row(position, step, outcome, ctx, outcome.branch))
+        if outcome.status == StepStatus.SUCCEEDED and kind.branches:
+            outcome = _branch_ahead(step, position, outcome.branch, ctx, results)
+            if outcome is None:  # a step with a side effect in the branch: `execute` goes on
+                break
         if outcome.status != StepStatus.SUCCEEDED:
             break
         position += 1
@@ -98,6 +99,44 @@ def run_ahead(run: WorkflowRun, steps: list[Step], ctx: StepContext) -> list[Ste
     return results
 
 
+def _branch_ahead(
+    step: Step, position: int, branch: str, ctx: StepContext, results: list[StepResult]
+) -> StepOutcome | None:
+    """`run_ahead` for the branch an If / else took: its outcome so far, None at a step with
+    a side effect."""
+    outcome = StepOutcome(StepStatus.SUCCEEDED, "")
+    for index, inner in enumerate(branch_steps(step, branch)):
+        kind = get_kind(inner.type)
+        if kind.has_side_effect:
+            return None
+        outcome = attempt(kind, inner, ctx)
+        results.append(_ahead_row(position, inner, outcome, ctx, branch, index))
+        if outcome.status != StepStatus.SUCCEEDED:
+            break
+    return outcome
+
+
+def _ahead_row(position, step, outcome, ctx, branch="", branch_position=None) -> StepResult:
+    return StepResult(
+        position=position,
+        branch=branch,
+        branch_position=branch_position,
+        type=step.type,
+        status=outcome.status,
+        detail=outcome.detail,
+        resume_at=outcome.resume_at,
+        finished_at=None if outcome.status == StepStatus.WAITING else ctx.now,
+    )
+
+
+def branch_steps(step: Step, branch: str) -> list[Step]:
+    """The steps of an If / else's branch, as (unsaved) steps at their branch positions."""
+    return [
+        Step(position=index, type=inner["type"], config=inner["config"])
+        for index, inner in enumerate(step.config.get(branch) or [])
+    ]
+
+
 def execute(run_id: int) -> str:
     run = runs.claim(run_id)
     if run is None:
@@ -105,7 +144,10 @@ def execute(run_id: int) -> str:
     steps = Step.objects.by_workflow([run.workflow_id])[run.workflow_id]
     ctx = context_for(run)
     while run.next_position < len(steps):
-        outcome = run_step(run, steps[run.next_position], run.next_position, ctx)
+        step = steps[run.next_position]
+        outcome = run_step(run, step, run.next_position, ctx)
+        if outcome.status == StepStatus.SUCCEEDED and get_kind(step.type).branches:
+            outcome = run_branch(run, step, run.next_position, outcome.branch, ctx)
         if ctx.merge_data is not run.merge_data:  # fetched again after a wait
             ctx = replace(ctx, merge_data=run.merge_data)
         if outcome.status == StepStatus.SUCCEEDED and outcome.wait_after is None:
@@ -127,6 +169,22 @@ def execute(run_id: int) -> str:
     return finish(run, RunStatus.SUCCEEDED)
 
 
+def run_branch(
+    run: WorkflowRun, step: Step, position: int, branch: str, ctx: StepContext
+) -> StepOutcome:
+    """The steps of the branch an If / else took, each under its own result row: a run that
+    resumes (after a delay in the branch) finds the rows done before and goes on from there.
+    The outcome is the branch's: its first step that did not succeed, else success."""
+    outcome = StepOutcome(StepStatus.SUCCEEDED, f"The “{branch}” branch is done.")
+    for index, inner in enumerate(branch_steps(step, branch)):
+        outcome = run_step(run, inner, position, ctx, branch, index)
+        if ctx.merge_data is not run.merge_data:
+            ctx = replace(ctx, merge_data=run.merge_data)
+        if outcome.status != StepStatus.SUCCEEDED:
+            break
+    return outcome
+
+
 def finish(run: WorkflowRun, status: str, error: str = "", skip_reason: str = "") -> str:
     run.status = status
     run.error = error if status != RunStatus.SUCCEEDED else ""
@@ -139,10 +197,22 @@ def finish(run: WorkflowRun, status: str, error: str = "", skip_reason: str = ""
     return status
 
 
-def run_step(run: WorkflowRun, step: Step, position: int, ctx: StepContext) -> StepOutcome:
+def run_step(
+    run: WorkflowRun,
+    step: Step,
+    position: int,
+    ctx: StepContext,
+    branch: str = "",
+    branch_position: int | None = None,
+) -> StepOutcome:
+    """One step under its result row: `position` in the workflow, and for a step of an If /
+    else's branch, that branch and the step's place in it."""
     kind = get_kind(step.type)
     result, created = StepResult.objects.get_or_create(
-        run=run, position=position, defaults={"type": step.type, "status": StepStatus.RUNNING}
+        run=run,
+        position=position,
+        branch_position=branch_position,
+        defaults={"type": step.type, "status": StepStatus.RUNNING, "branch": branch},
     )
     if not created:
         waited = result.status == StepStatus.WAITING
@@ -251,7 +321,7 @@ def resume(result: StepResult, has_side_effect: bool, ctx: StepContext) -> StepO
         outcome = StepOutcome(StepStatus.FAILED, INTERRUPTED)
         record(result, outcome)
         return outcome
-    return StepOutcome(result.status, result.detail)
+    return StepOutcome(result.status, result.detail, branch=result.branch)
 
 
 def record(result: StepResult, outcome: StepOutcome) -> None:
@@ -259,4 +329,8 @@ def record(result: StepResult, outcome: StepOutcome) -> None:
     result.detail = outcome.detail
     result.resume_at = outcome.resume_at
     result.finished_at = None if outcome.status == StepStatus.WAITING else timezone.now()
-    result.save(update_fields=["status", "detail", "resume_at", "finished_at"])
+    fields = ["status", "detail", "resume_at", "finished_at"]
+    if outcome.branch:  # an If / else: the branch it took
+        result.branch = outcome.branch
+        fields.append("branch")
+    result.save(update_fields=fields)

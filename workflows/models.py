@@ -12,6 +12,7 @@ from workflows.states import RunStatus, SkipReason, StepStatus
 __all__ = [
     "Alert",
     "AlertKind",
+    "Branch",
     "Consent",
     "Initiator",
     "Job",
@@ -174,7 +175,16 @@ class StepType(models.TextChoices):
     SEND_EMAIL = "send_email", "Send email"
     HTTP_REQUEST = "http_request", "HTTP request"
     DELAY = "delay", "Delay"
+    IF_ELSE = "if_else", "If / else"
     SURVEY_INVITE = "survey_invite", "Survey invitation"  # the surveys app's kind
+
+
+class Branch(models.TextChoices):
+    """An If / else step's branches (workflows/steps/if_else.py)."""
+
+    NONE = "", "—"
+    THEN = "then", "Then"
+    ELSE = "else", "Else"
 
 
 class StepQuerySet(models.QuerySet):
@@ -316,12 +326,34 @@ class WorkflowRun(models.Model):
         return f"Run #{self.pk} of {self.workflow} ({self.status})"
 
 
+class StepResultQuerySet(models.QuerySet):
+    def in_run_order(self):
+        """As the steps ran: by position, an If / else's own row before its branch's steps."""
+        return self.order_by("position", models.F("branch_position").asc(nulls_first=True))
+
+
 class StepResult(models.Model):
     """One step of one run. Created before the step's side effect, under a unique key, so a
-    retried or duplicated task sees it and never repeats the effect."""
+    retried or duplicated task sees it and never repeats the effect.
+
+    A step of an If / else's branch has the If / else's `position` and its own
+    `branch_position` within the branch; every other row has none."""
 
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_results")
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(help_text="The workflow step's position, from 0.")
+    branch = models.CharField(
+        max_length=8,
+        choices=Branch.choices,
+        default=Branch.NONE,
+        blank=True,
+        help_text="The If / else branch this row is about: the one it took (the If / else's own "
+        "row) or the one this step is in; empty elsewhere.",
+    )
+    branch_position = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Order within the If / else branch, from 0 (empty unless in a branch).",
+    )
     type = models.CharField(max_length=32, choices=StepType.choices)
     status = models.CharField(max_length=16, choices=StepStatus.choices)
     detail = models.TextField(blank=True)
@@ -329,14 +361,32 @@ class StepResult(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = StepResultQuerySet.as_manager()
+
     class Meta:
-        ordering = ["run", "position"]
+        ordering = ["run", "position", models.F("branch_position").asc(nulls_first=True)]
         constraints = [
-            models.UniqueConstraint(fields=["run", "position"], name="one_effect_per_step")
+            models.UniqueConstraint(
+                fields=["run", "position"],
+                condition=models.Q(branch_position__isnull=True),
+                name="one_effect_per_step",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "position", "branch_position"],
+                condition=models.Q(branch_position__isnull=False),
+                name="one_effect_per_branch_step",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Step {self.position} of run #{self.run_id}: {self.status}"
+        return f"Step {self.step_label} of run #{self.run_id}: {self.status}"
+
+    @property
+    def step_label(self) -> str:
+        """The step's number as the run page shows it: "3", or "3 · then 2" in a branch."""
+        if self.branch_position is None:
+            return str(self.position + 1)
+        return f"{self.position + 1} · {self.branch} {self.branch_position + 1}"
 
 
 class JobKind(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.deliveries import lease
 from workflows import broker
-from workflows.models import RunStatus, StepResult, WorkflowRun
+from workflows.models import RunStatus, StepResult, StepStatus, WorkflowRun
 
 # Never needed to execute a run (they stay encrypted, unread, in the row).
 SECRET_FIELDS = ("client_id", "access_token")
@@ -65,11 +65,13 @@ class NotRetryable(Exception):
 
 
 def retry(run: WorkflowRun) -> WorkflowRun:
-    """Run a failed run again from the step that failed; earlier steps are not repeated."""
+    """Run a failed run again from the step that failed; earlier steps are not repeated (in
+    an If / else's branch too: its decision and the branch's finished steps are kept)."""
     if run.status != RunStatus.FAILED:
         raise NotRetryable(f"Only failed runs can be retried; this one is {run.status}.")
     with transaction.atomic():
-        StepResult.objects.filter(run=run, position__gte=run.next_position).delete()
+        failed_here = Q(position=run.next_position) & ~Q(status=StepStatus.SUCCEEDED)
+        StepResult.objects.filter(Q(position__gt=run.next_position) | failed_here, run=run).delete()
         run.status = RunStatus.PENDING
         run.error = ""
         run.finished_at = None

@@ -28,7 +28,7 @@ from workflows.models import (
     WorkflowStatus,
 )
 from workflows.steps import validate_steps
-from workflows.steps.registry import StepsValidationError, get_kind
+from workflows.steps.registry import StepsValidationError, each_step
 
 NO_UNSUBSCRIBE_ADDRESS = (
     "This workflow emails customers, and every customer email carries an unsubscribe link, "
@@ -166,11 +166,12 @@ def rekey_runs(workflow: Workflow) -> int:
 
 
 def emails_customers(workflow: Workflow) -> bool:
-    """Whether any of its steps sends an email to an address from a merge code."""
+    """Whether any of its steps (an If / else's branches included) sends an email to an
+    address from a merge code."""
     for step in Step.objects.by_workflow([workflow.pk])[workflow.pk]:
-        kind = get_kind(step.type)
-        if kind.sends_customer_email and kind.customer_recipients_possible(step.config):
-            return True
+        for kind, config in each_step(step.type, step.config):
+            if kind.sends_customer_email and kind.customer_recipients_possible(config):
+                return True
     return False
 
 

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.mixins import AccountScopedMixin
 from accounts.api.permissions import IntegrationManagerForWrites
+from initiator_site.api_schema import VALIDATION_ERRORS
+from surveys import results as survey_results
 from surveys import services
+from surveys.api.results import (
+    PaginatedSurveyResponses,
+    ResultsQuerySerializer,
+    ResultsSerializer,
+    SurveyResponseSerializer,
+)
 from surveys.api.serializers import SurveySerializer
 from surveys.models import Survey
 
@@ -67,3 +76,30 @@ class SurveyViewSet(
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[ResultsQuerySerializer],
+        responses={200: ResultsSerializer, 400: VALIDATION_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """The survey's results, by workflow and dates (test events left out)."""
+        survey = self.get_object()
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = survey_results.results(survey, query.window())
+        return Response(ResultsSerializer(found).data)
+
+    @extend_schema(
+        parameters=[ResultsQuerySerializer],
+        responses={200: PaginatedSurveyResponses, 400: VALIDATION_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def responses(self, request, pk=None):
+        """The survey's responses, newest first, partial ones included (test events left
+        out), by workflow and dates."""
+        survey = self.get_object()
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(query.window().responses(survey))
+        return self.get_paginated_response(SurveyResponseSerializer(page, many=True).data)

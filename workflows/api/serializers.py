@@ -22,10 +22,12 @@ from workflows.models import (
     SentEmail,
     SentMessage,
     StepResult,
+    StepType,
     TestData,
     Workflow,
     WorkflowRun,
 )
+from workflows.steps.if_else import MAX_BRANCH_STEPS
 from workflows.steps.registry import check_account, validate_steps
 
 
@@ -51,9 +53,47 @@ class WorkflowInitiatorSerializer(serializers.Serializer):
     authentication = AccountScopedPrimaryKeyField(queryset=BigCommerceAuthentication.objects.all())
 
 
+_BRANCH = {
+    "type": "array",
+    "maxItems": MAX_BRANCH_STEPS,
+    "items": {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "config": {"type": "object"}},
+        "required": ["type", "config"],
+    },
+    "description": "Steps of any type but if_else (one level), validated as a workflow's own.",
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": (
+            "The step's settings, by type. condition: {match, rules: [{merge_code, operator, "
+            "value}]}. send_email: {to, subject, body, format}. http_request: {method, url, "
+            "headers, body}. delay: {amount, unit, then_weekdays, then_time}. if_else: "
+            "{condition: {match, rules}, then: [steps], else: [steps]}: the 'then' steps run "
+            "when the condition holds, the 'else' steps when it does not, then the workflow "
+            "goes on."
+        ),
+        "properties": {
+            "condition": {
+                "type": "object",
+                "description": "if_else: a condition, as a condition step's config.",
+            },
+            "then": _BRANCH,
+            "else": _BRANCH,
+        },
+    }
+)
+class StepConfigField(serializers.JSONField):
+    """A step's config: any JSON object here, checked by the step rules (`validate_steps`)."""
+
+
 class StepSerializer(serializers.Serializer):
-    type = serializers.CharField(max_length=32)
-    config = serializers.JSONField()
+    type = serializers.CharField(max_length=32, help_text=f"One of: {', '.join(StepType.values)}.")
+    config = StepConfigField()
 
     def to_representation(self, step):
         return {"position": step.position, "type": step.type, "config": step.config}
@@ -239,7 +279,16 @@ class WorkflowSerializer(serializers.ModelSerializer):
 class StepResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = StepResult
-        fields = ["position", "type", "status", "detail", "started_at", "finished_at"]
+        fields = [
+            "position",
+            "branch",
+            "branch_position",
+            "type",
+            "status",
+            "detail",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class SentEmailSerializer(serializers.ModelSerializer):

@@ -26,7 +26,7 @@ from workflows.models import SentEmail, SentMessage, Step, StepResult, Workflow,
 from workflows.sending import stats
 
 RUNS = WorkflowRun.objects.select_related("workflow").prefetch_related(
-    Prefetch("step_results", queryset=StepResult.objects.order_by("position")),
+    Prefetch("step_results", queryset=StepResult.objects.in_run_order()),
     Prefetch(
         "sent_emails",
         queryset=SentEmail.objects.select_related("step_result").order_by("sent_at", "pk"),

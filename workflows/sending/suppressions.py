@@ -125,15 +125,15 @@ def export_csv(rows: Iterable[Suppression]) -> str:
     for row in rows:
         writer.writerow(
             [
-                _no_formula(row.email),
+                no_formula(row.email),
                 row.reason,
-                _no_formula(row.source),
+                no_formula(row.source),
                 row.created_at.isoformat(),
             ]
         )
     return out.getvalue()
 
 
-def _no_formula(text: str) -> str:
+def no_formula(text: str) -> str:
     """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

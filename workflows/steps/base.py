@@ -63,6 +63,7 @@ class StepOutcome:
     skip_reason: str = ""  # a SkipReason value when status is "skipped"
     message_id: str = ""  # an email's id at the provider, when it gives one
     email: EmailCopy | None = None  # the email sent, recorded on the run
+    branch: str = ""  # the branch an If / else took ("then" or "else"), for the engine to run
     # A step that succeeded but holds the run until then (an invitation waiting for its
     # response); the run goes on from the next step.
     wait_after: datetime | None = None
@@ -90,6 +91,9 @@ class StepKind:
     # the recipients `customer_recipients` names.
     sends_customer_email: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ()  # the config's keys
+    # Config keys holding lists of steps (an If / else's "then" and "else"): the engine runs
+    # the one its outcome names, each step with its own result row.
+    branches: ClassVar[tuple[str, ...]] = ()
 
     def validate(self, config: Any, event_key: str) -> dict:
         """The cleaned config, or a ``ValidationError`` whose message dict is keyed by config

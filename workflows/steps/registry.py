@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
 from .base import StepKind, check_event
 from .condition import ConditionStep
 from .delay import DelayStep
 from .http_request import HttpRequestStep
+from .if_else import IfElseStep
 from .send_email import SendEmailStep
+from .step_list import StepsValidationError, kind_in, unstorable_fields, validate_list
 
 # Keys are workflows.models.StepType values (a test keeps them in step; importing the models
 # here would tie this package to the app registry and invite import cycles).
-STEP_KINDS: dict[str, StepKind] = {
+# A branch of an If / else holds any kind but another If / else (one level, as in Alchemer).
+BRANCH_KINDS: dict[str, StepKind] = {
     kind.type: kind for kind in (ConditionStep(), SendEmailStep(), HttpRequestStep(), DelayStep())
 }
+# Kinds of other apps (`register`) join the workflow's own steps only.
+STEP_KINDS: dict[str, StepKind] = dict(BRANCH_KINDS)
+STEP_KINDS[IfElseStep.type] = IfElseStep(BRANCH_KINDS, STEP_KINDS)
 MAX_STEPS_PER_WORKFLOW = 50
-_STEP_KEYS = ("type", "config")
+
+__all__ = [
+    "BRANCH_KINDS",
+    "MAX_STEPS_PER_WORKFLOW",
+    "STEP_KINDS",
+    "StepsValidationError",
+    "each_step",
+    "get_kind",
+    "validate_step",
+    "validate_steps",
+]
 
 
 def register(kind: StepKind) -> None:
@@ -45,14 +62,7 @@ def check_account(steps: list[dict], account_id: int) -> None:
 
 def get_kind(step_type: Any) -> StepKind:
     """The kind for ``step_type`` (a StepType or its value); ``ValidationError`` if unknown."""
-    kind = STEP_KINDS.get(step_type) if isinstance(step_type, str) else None
-    if kind is None:
-        raise ValidationError(
-            "Unknown step type %(type)s; valid types: %(valid)s.",
-            code="invalid_step_type",
-            params={"type": repr(step_type), "valid": ", ".join(STEP_KINDS)},
-        )
-    return kind
+    return kind_in(STEP_KINDS, step_type)
 
 
 def validate_step(step_type: Any, config: Any, event_key: str) -> dict:
@@ -71,30 +81,6 @@ def validate_step(step_type: Any, config: Any, event_key: str) -> dict:
     return cleaned
 
 
-class StepsValidationError(ValidationError):
-    """Problems in a step list.
-
-    As a Django ``ValidationError`` it is ``{"steps": ["Step 3 (Send email) · to: ...", ...]}``
-    (what a form or DRF shows as is). ``by_index`` keeps the structure: ``{2: {"config":
-    {"to": [...]}}}`` or ``{0: {"type": [...]}}``; ``as_list()`` gives DRF's list-serializer
-    shape, one dict per submitted step (``{}`` for the valid ones).
-    """
-
-    def __init__(self, by_index: dict[int, dict[str, Any]], labels: dict[int, str], count: int):
-        self.by_index = by_index
-        self.labels = labels
-        self.count = count
-        messages = []
-        for index, problems in sorted(by_index.items()):
-            prefix = f"Step {index + 1}" + (f" ({labels[index]})" if index in labels else "")
-            for where, text in _flatten(problems):
-                messages.append(f"{prefix} · {where}: {text}" if where else f"{prefix}: {text}")
-        super().__init__({"steps": [ValidationError("%(m)s", params={"m": m}) for m in messages]})
-
-    def as_list(self) -> list[dict[str, Any]]:
-        return [self.by_index.get(index, {}) for index in range(self.count)]
-
-
 def validate_steps(steps: Any, event_key: str) -> list[dict]:
     """``[{"type", "config"}, ...]`` -> the same, cleaned, in order.
 
@@ -109,92 +95,14 @@ def validate_steps(steps: Any, event_key: str) -> list[dict]:
         raise ValidationError(
             {"steps": f"at most {MAX_STEPS_PER_WORKFLOW} steps per workflow (got {len(steps)})."}
         )
-    cleaned: list[dict] = []
-    errors: dict[int, dict[str, Any]] = {}
-    labels: dict[int, str] = {}
-    for index, step in enumerate(steps):
-        if not isinstance(step, dict):
-            errors[index] = {NON_FIELD_ERRORS: ["must be an object with 'type' and 'config'."]}
-            continue
-        try:
-            kind = get_kind(step.get("type"))
-        except ValidationError as exc:
-            errors[index] = {"type": exc.messages}
-            continue
-        labels[index] = kind.label
-        problems = unstorable_fields(step.get("config"), keys_only=True)
-        if problems:
-            errors[index] = {"config": problems}
-            continue
-        try:
-            config = kind.validate(step.get("config"), event_key)
-        except ValidationError as exc:
-            errors[index] = {"config": _by_field(exc)}
-            continue
-        problems = unstorable_fields(config)
-        if problems:
-            errors[index] = {"config": problems}
-            continue
-        cleaned.append({"type": kind.type, "config": config})
-    if errors:
-        raise StepsValidationError(errors, labels, len(steps))
-    return cleaned
+    return validate_list(steps, event_key, STEP_KINDS)
 
 
-def unstorable_fields(config: Any, *, keys_only: bool = False) -> dict[str, list[str]]:
-    """Text the database would refuse, by top-level config field: NUL and lone surrogates are
-    valid in JSON strings but not in PostgreSQL's jsonb, nor in UTF-8. Messages name the path
-    (``rules[0].value``) and never echo the text itself. `keys_only` checks just the keys — run
-    before a kind's own validation, whose messages may quote an unknown key."""
-    problems: dict[str, list[str]] = {}
-    for path, problem in _walk_text(config, "", keys_only):
-        field = path.split(".", 1)[0].split("[", 1)[0] or NON_FIELD_ERRORS
-        problems.setdefault(field, []).append(f"{path}: {problem}" if path else problem)
-    return problems
-
-
-def _walk_text(value: Any, path: str, keys_only: bool, depth: int = 0):
-    if depth > 20:
-        yield path, "is nested too deeply."
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            problem = _text_problem(key) if isinstance(key, str) else None
-            if problem:
-                yield path, f"a key {problem}"
-                continue
-            yield from _walk_text(item, f"{path}.{key}" if path else str(key), keys_only, depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_text(item, f"{path}[{index}]", keys_only, depth + 1)
-    elif isinstance(value, str) and not keys_only:
-        problem = _text_problem(value)
-        if problem:
-            yield path, problem
-
-
-def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "must not contain NUL characters (\\u0000)."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "must not contain unpaired surrogates (\\ud800-\\udfff); use valid Unicode."
-    return None
-
-
-def _by_field(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-
-
-def _flatten(problems: dict[str, Any]) -> list[tuple[str, str]]:
-    """``{"config": {"to": ["m"]}}`` -> ``[("to", "m")]``; ``{"type": ["m"]}`` -> same shape."""
-    flat = []
-    for key, value in problems.items():
-        if isinstance(value, dict):
-            for field, messages in value.items():
-                where = "" if field == NON_FIELD_ERRORS else field
-                flat.extend((where, message) for message in messages)
-        else:
-            where = "" if key == NON_FIELD_ERRORS else key
-            flat.extend((where, message) for message in value)
-    return flat
+def each_step(step_type: str, config: dict) -> Iterator[tuple[StepKind, dict]]:
+    """A stored step's kind and config, then those of the steps in its branches (an If /
+    else's), so that a rule about every step that runs sees them all."""
+    kind = get_kind(step_type)
+    yield kind, config
+    for branch in kind.branches:
+        for inner in config.get(branch) or []:
+            yield get_kind(inner["type"]), inner["config"]

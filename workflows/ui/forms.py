@@ -14,6 +14,7 @@ from integrations.ui.forms import Form
 from workflows import services, trigger_filters
 from workflows.models import Consent, SendOnceScope, Workflow
 from workflows.sending.window import WEEKDAY_NAMES
+from workflows.starters import STARTERS
 
 NAME_MAX_LENGTH = Workflow._meta.get_field("name").max_length
 # BigCommerce's order statuses (GET /v2/order_statuses), for "stop after a wait".
@@ -272,3 +273,20 @@ class WorkflowSettingsForm(Form):
                 intro = f"The steps don't fit the {EVENTS[event].name} event:"
                 raise ValidationError([intro, *exc.messages]) from None
         return event
+
+
+class StarterForm(Form):
+    """The wizard's optional starter template (`workflows/starters.py`)."""
+
+    starter = forms.ChoiceField(
+        label="Start from",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A template fills in the event and the steps; you review them before activating.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starter"].choices = [("", "A blank workflow")] + [
+            (key, f"{starter.name} — {starter.description}") for key, starter in STARTERS.items()
+        ]

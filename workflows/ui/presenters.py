@@ -100,14 +100,11 @@ def _clip(text: str, limit: int = 80) -> str:
 def step_summary(step_type: str, config: dict) -> str:
     """One line saying what a step does."""
     if step_type == "condition":
-        rules = []
-        for rule in config.get("rules") or []:
-            operator = rule.get("operator", "")
-            value = "" if operator in VALUELESS_OPERATORS else f" “{_clip(rule.get('value'), 30)}”"
-            rules.append(
-                f"{short_code(rule.get('merge_code', ''))} {OPERATORS.get(operator)}{value}"
-            )
-        return f"Continue when {MATCH_MODES.get(config.get('match'), '')}: " + "; ".join(rules)
+        return f"Continue when {_condition_text(config)}"
+    if step_type == "if_else":
+        counts = [_count(config.get(branch)) for branch in ("then", "else")]
+        condition = _condition_text(config.get("condition") or {})
+        return f"If {condition} — then {counts[0]}, else {counts[1]}"
     if step_type == "send_email":
         return f"To {_clip(config.get('to'), 60)} · “{_clip(config.get('subject'), 60)}”"
     if step_type == "http_request":
@@ -120,6 +117,21 @@ def step_summary(step_type: str, config: dict) -> str:
         return text
     kind = STEP_KINDS.get(step_type)
     return kind.summary(config) if kind is not None else ""
+
+
+def _condition_text(config: dict) -> str:
+    """``all rules match: Order | total_inc_tax is greater than “50”``."""
+    rules = []
+    for rule in config.get("rules") or []:
+        operator = rule.get("operator", "")
+        value = "" if operator in VALUELESS_OPERATORS else f" “{_clip(rule.get('value'), 30)}”"
+        rules.append(f"{short_code(rule.get('merge_code', ''))} {OPERATORS.get(operator)}{value}")
+    return f"{MATCH_MODES.get(config.get('match'), '')}: " + "; ".join(rules)
+
+
+def _count(steps) -> str:
+    count = len(steps or [])
+    return "no step" if count == 0 else f"{count} step" + ("" if count == 1 else "s")
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def run_detail(request, pk):
         "run": run,
         "workflow": run.workflow,
         "merge_data": merge_data,
-        "step_results": run.step_results.order_by("position"),
+        "step_results": run.step_results.in_run_order(),
         "sent_emails": run.sent_emails.select_related("step_result").order_by("sent_at", "pk"),
         "sent_messages": run.sent_messages.order_by("position", "id"),
         "can_retry": run.status == RunStatus.FAILED and can_manage(request.user),

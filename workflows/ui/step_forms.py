@@ -23,6 +23,8 @@ from workflows.ui.presenters import merge_code_groups
 PREFIX = "step"
 MERGE_TARGET = {"data-merge-target": ""}  # the merge-code picker inserts into these
 _RULE_ERROR_RE = re.compile(r"^rules\[(\d+)\]\.(\w+): (.*)$", re.DOTALL)
+_CONDITION_ERROR_RE = re.compile(r"^(match|rules): (.*)$", re.DOTALL)
+IF_ELSE = STEP_KINDS["if_else"]
 _VALID_CODES_MARK = " Valid codes: "
 
 
@@ -266,6 +268,32 @@ class ConditionForm(StepForm):
         return self.field_for(key) if key != "rules" else None, message
 
 
+class IfElseForm(ConditionForm):
+    """An If / else's condition; its branches' steps are kept as they are (the workflow page
+    edits them, step by step)."""
+
+    step_type = "if_else"
+
+    def __init__(self, data=None, *, event_key, config=None, account_id=None):
+        config = config or {}
+        self.branches = {name: list(config.get(name) or []) for name in IF_ELSE.branches}
+        condition = config.get("condition") or None
+        super().__init__(data, event_key=event_key, config=condition, account_id=account_id)
+        self.fields["match"].label = "Take “then” when"
+
+    def to_config(self, cleaned):
+        return {"condition": super().to_config(cleaned), **self.branches}
+
+    def _locate(self, key: str, message: str) -> tuple[str | None, str]:
+        if key in self.branches:
+            return None, f"“{key}” branch: {message}"
+        found = _CONDITION_ERROR_RE.match(message) if key == "condition" else None
+        if found:
+            return super()._locate(found.group(1), found.group(2))
+        return super()._locate("rules" if key == "condition" else key, message)
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
-    form.step_type: form for form in (ConditionForm, SendEmailForm, HttpRequestForm, DelayForm)
+    form.step_type: form
+    for form in (ConditionForm, SendEmailForm, HttpRequestForm, DelayForm, IfElseForm)
 }

@@ -1,10 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from workflows.ui import dashboard, deliveries, jobs, runs, steps, views, wizard
 
 app_name = "workflows"
 
-step = "workflows/<int:pk>/steps/<int:position>/"
+
+class BranchConverter:
+    """An If / else's branch in a URL: "then" or "else"."""
+
+    regex = "then|else"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(BranchConverter, "branch")
+
+step = "workflows/<int:pk>/steps/<int:index>/"
+branch = "workflows/<int:pk>/steps/<int:position>/<branch:branch>/"
 urlpatterns = [
     path("workflows/", views.workflow_list, name="list"),
     path("workflows/new/", wizard.start, name="new"),
@@ -24,6 +40,10 @@ urlpatterns = [
     path(step + "edit/", steps.step_edit, name="step-edit"),
     path(step + "move/", steps.step_move, name="step-move"),
     path(step + "delete/", steps.step_delete, name="step-delete"),
+    path(branch + "add/<str:step_type>/", steps.step_add, name="branch-step-add"),
+    path(branch + "<int:index>/edit/", steps.step_edit, name="branch-step-edit"),
+    path(branch + "<int:index>/move/", steps.step_move, name="branch-step-move"),
+    path(branch + "<int:index>/delete/", steps.step_delete, name="branch-step-delete"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run"),
     path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),

@@ -15,9 +15,10 @@ from integrations.events import get_event
 from integrations.models import SubscriptionStatus
 from workflows import services, test_data, trigger_filters
 from workflows.models import StepType, TestData, Workflow, WorkflowRun
-from workflows.steps.registry import MAX_STEPS_PER_WORKFLOW, STEP_KINDS
+from workflows.steps.registry import BRANCH_KINDS, MAX_STEPS_PER_WORKFLOW, STEP_KINDS
 from workflows.ui.forms import WorkflowSettingsForm
-from workflows.ui.presenters import picker, send_window_text, step_summary, subscription_view
+from workflows.ui.presenters import picker, send_window_text, subscription_view
+from workflows.ui.step_rows import StepFormAt, step_rows
 from workflows.ui.test_event_forms import PreviewDataForm, TestEventForm
 
 PREVIEWED = ("send_email",)  # step kinds whose editor previews the email
@@ -49,14 +50,16 @@ def render_workflow_page(
     workflow,
     *,
     step_form=None,
-    editing=None,
+    form_at=None,
     settings_form=None,
     test_form=None,
     preview=None,
     preview_form=None,
 ):
-    """The workflow page; ``step_form`` (with ``editing``: a position, or None when adding) shows
-    the steps editor's form inline, with an email's ``preview`` when one was asked for."""
+    """The workflow page; ``step_form`` (with ``form_at``: the list and the step it edits, or
+    adds to) shows the steps editor's form inline, with an email's ``preview`` when one was
+    asked for."""
+    form_at = form_at or StepFormAt()
     steps = list(workflow.steps.order_by("position"))
     runs = WorkflowRun.objects.filter(workflow=workflow).order_by("-created_at", "-id")
     manage = can_manage(request.user)
@@ -67,14 +70,19 @@ def render_workflow_page(
     context = {
         "workflow": workflow,
         "event": event,
-        "steps": [(step, step_summary(step.type, step.config)) for step in steps],
+        "steps": step_rows(workflow.pk, steps, form_at if step_form is not None else None),
         "step_kinds": STEP_KINDS.values(),
+        "branch_kinds": BRANCH_KINDS.values(),
         "can_add_step": len(steps) < MAX_STEPS_PER_WORKFLOW,
         "subscription": subscription_view(services.subscription_of(workflow)),
         "runs_page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("runs")),
         "can_manage": manage,
         "step_form": step_form,
-        "editing": editing,
+        "form_at": form_at,
+        # a new step of the workflow's own: its form goes after the list
+        "form_adds_step": step_form is not None and form_at == StepFormAt(),
+        "form_action": form_at.action(workflow.pk, step_form.step_type) if step_form else "",
+        "form_title": form_at.title(step_form.label) if step_form else "",
         "picker": picker(workflow, event) if step_form is not None else None,
         "send_window": send_window_text(workflow),
         "test_form": test_form,

@@ -20,9 +20,14 @@ from integrations.events import EVENTS
 from integrations.models import BigCommerceAuthentication
 from integrations.ui.forms import NewAuthenticationForm
 from integrations.ui.views import add_verification_error
-from workflows import services, trigger_filters
+from workflows import services, starters, trigger_filters
 from workflows.models import Initiator
-from workflows.ui.forms import EventForm, ExistingAuthenticationForm, WorkflowNameForm
+from workflows.ui.forms import (
+    EventForm,
+    ExistingAuthenticationForm,
+    StarterForm,
+    WorkflowNameForm,
+)
 from workflows.ui.presenters import merge_code_groups
 
 SESSION_KEY = "workflow_wizard"
@@ -80,11 +85,15 @@ def name_step(request):
     if refusal:
         return refusal
     data = request.POST if request.method == "POST" else None
-    form = WorkflowNameForm(data, initial={"name": _state(request).get("name", "")})
-    if data is not None and form.is_valid():
-        _save_state(request, name=form.cleaned_data["name"])
+    state = _state(request)
+    form = WorkflowNameForm(data, initial={"name": state.get("name", "")})
+    starter_form = StarterForm(data, initial={"starter": state.get("starter", "")})
+    if data is not None and form.is_valid() and starter_form.is_valid():
+        _save_state(
+            request, name=form.cleaned_data["name"], starter=starter_form.cleaned_data["starter"]
+        )
         return redirect("workflows:new-initiator")
-    return _render(request, "name", "name.html", {"form": form})
+    return _render(request, "name", "name.html", {"form": form, "starter_form": starter_form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,7 +121,9 @@ def event_step(request):
     if missing:
         return missing
     data = request.POST if request.method == "POST" else None
-    form = EventForm(data, initial={"event": _state(request).get("event")})
+    state = _state(request)
+    starter = starters.STARTERS.get(state.get("starter") or "")
+    form = EventForm(data, initial={"event": state.get("event") or (starter and starter.event)})
     if data is not None and form.is_valid():
         _save_state(request, event=form.cleaned_data["event"])
         return redirect("workflows:new-overview")
@@ -175,6 +186,26 @@ def authentication_step(request):
 
 def _save_workflow(request, account, auth):
     state = _state(request)
+    starter = starters.STARTERS.get(state.get("starter") or "")
+    if starter is not None and starter.event == state["event"]:
+        workflow = starters.create_from(
+            starter,
+            account=account,
+            created_by=request.user,
+            authentication=auth,
+            name=state["name"],
+        )
+        request.session.pop(SESSION_KEY, None)
+        messages.success(
+            request,
+            f"Workflow “{workflow.name}” saved as a draft from the “{starter.name}” template. "
+            "Review its steps, send a test event, then activate it.",
+        )
+        return redirect(reverse("workflows:detail", args=[workflow.pk]))
+    if starter is not None:
+        messages.info(
+            request, f"The “{starter.name}” template is for another event: its steps were left out."
+        )
     workflow = services.create_workflow(
         account=account,
         created_by=request.user,

@@ -228,3 +228,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} #{self.pk} ({self.status})"
+
+
+class ApiBudget(models.Model):
+    """Our share of one store's BigCommerce API quota in the current window, when the budget
+    is kept in the database (no REDIS_URL): integrations/bigcommerce/quota.py."""
+
+    store_hash = models.CharField(max_length=64, unique=True)
+    quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per window, as BigCommerce last said."
+    )
+    window_ms = models.PositiveIntegerField(
+        default=0, help_text="The window's length in milliseconds, as BigCommerce last said."
+    )
+    end_ms = models.BigIntegerField(
+        default=0, help_text="When the current window ends (Unix time, milliseconds)."
+    )
+    used = models.PositiveIntegerField(
+        default=0, help_text="Requests this app sent (or may send) in the current window."
+    )
+    closed = models.BooleanField(
+        default=False,
+        help_text="BigCommerce said the store has none left this window (other apps too).",
+    )
+
+    class Meta:
+        verbose_name = "API budget"
+
+    def __str__(self) -> str:
+        return f"API budget of {self.store_hash}"

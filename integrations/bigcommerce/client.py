@@ -4,7 +4,9 @@ Read-only toward the store: the only writes are to our own webhooks (``/v3/hooks
 sends ``X-Auth-Token`` and JSON headers, has connect/read timeouts, is retried with exponential
 backoff on network errors and 5xx, and honours BigCommerce's rate-limit headers on 429 (read
 with bounds by :mod:`.headers`). A client has a time budget (:mod:`.budget`): no request, sleep
-or slow reply runs past it. Failures are raised as the typed errors of
+or slow reply runs past it. Given the shared API budget (:mod:`.quota`), it takes a slot before
+every request and reports every reply's rate-limit headers, so that all workers and nodes
+together keep to their share of the store's quota. Failures are raised as the typed errors of
 :mod:`integrations.bigcommerce.errors`.
 """
 
@@ -17,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
@@ -26,18 +28,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 from initiator_site import json_input
 
-from . import budget
+from . import budget, quota
 from .errors import (
     AuthenticationFailed,
     BadResponse,
     BigCommerceError,
     InvalidCredentials,
     NotFound,
+    OverBudget,
     PermissionDenied,
     RateLimited,
     Unavailable,
 )
-from .headers import rate_limit
+from .headers import RateLimit, rate_limit
+from .quota import Grant
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +111,14 @@ def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     return rate_limit(headers).wait
 
 
+class ApiBudget(Protocol):
+    """The shared API budget (:class:`.quota.SharedBudget`), as the client uses it."""
+
+    def acquire(self, store_hash: str, count: int = 1) -> Grant: ...
+
+    def observe(self, store_hash: str, limits: RateLimit, *, rejected: bool = False) -> None: ...
+
+
 _kept_alive = threading.local()
 
 
@@ -151,11 +163,13 @@ class BigCommerceClient:
         max_wait_seconds: float | None = None,
         budget_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        api_budget: ApiBudget | None = None,
     ) -> None:
         """Timeouts, retries and the longest sleep before a retry default to the settings
         (:func:`.budget.client_limits`); ``budget_seconds``, the most this client may spend in
         all, to a delivery task's BigCommerce share (:func:`.budget.delivery_task`). The budget
-        starts with the first request."""
+        starts with the first request. ``api_budget``: the store's shared request budget, or
+        None to send without one (scripts, unit tests)."""
         if not isinstance(store_hash, str) or not STORE_HASH_RE.fullmatch(store_hash):
             raise InvalidCredentials(
                 "The store hash is not valid — check the Store Hash: it is the short lowercase "
@@ -187,6 +201,9 @@ class BigCommerceClient:
             budget_seconds = budget.delivery_task().bigcommerce_seconds
         self._budget = max(0.0, float(budget_seconds))
         self._clock = clock
+        self._api_budget = api_budget
+        self._reserved = 0  # slots of the budget taken ahead (`reserve`), until:
+        self._reserved_until = 0.0
         self._deadline: float | None = None
         self._calls = 0
 
@@ -415,6 +432,7 @@ class BigCommerceClient:
                 f"BigCommerce took longer than this task may wait ({self._budget:g} s) "
                 f"for {what} — try again later."
             )
+        self._take_slot(what)
         self._calls += 1
         try:
             response = self._session.request(
@@ -449,11 +467,49 @@ class BigCommerceClient:
                 f"Could not send the request for {what} — check BIGCOMMERCE_API_BASE_URL."
             ) from exc
         logger.debug("BigCommerce %s %s -> %s", method, path, response.status_code)
+        self._report(response)
         if response.status_code >= 300:
             raise self._error_for(response, content, path, what)
         if response.status_code == 204 or not content:
             return None
         return self._json(content, what)
+
+    def reserve(self, count: int, what: str = "these calls") -> None:
+        """Take `count` slots of the store's budget at once, for calls that belong together
+        (a delivery's fetch): either all of them get their slots now, or none is sent and
+        OverBudget says when to come back — so a budget running out halfway wastes no call.
+        Slots not used by the window's end are given up."""
+        if self._api_budget is None:
+            return
+        grant = self._api_budget.acquire(self.store_hash, count)
+        self._check(grant, what)
+        # While the quota is unknown the ledger counted one slot (for the first call) and the
+        # others take their own; slots are used before the window's last moments (EDGE_MS).
+        self._reserved = count if grant.limited else 1
+        self._reserved_until = self._clock() + (grant.left_ms - quota.EDGE_MS) / 1000
+
+    def _take_slot(self, what: str) -> None:
+        """A slot of the store's shared budget, or OverBudget saying when the window resets."""
+        if self._api_budget is None:
+            return
+        if self._reserved and self._clock() < self._reserved_until:
+            self._reserved -= 1
+            return
+        self._reserved = 0
+        self._check(self._api_budget.acquire(self.store_hash), what)
+
+    def _check(self, grant: Grant, what: str) -> None:
+        if not grant.granted:
+            raise OverBudget(
+                f"This app's share of the store's API quota is used up for now (for {what}); "
+                f"it resets in {grant.seconds:.1f} s.",
+                retry_after=grant.seconds,
+            )
+
+    def _report(self, response: requests.Response) -> None:
+        if self._api_budget is not None:
+            limits = rate_limit(response.headers)
+            self._api_budget.observe(self.store_hash, limits, rejected=response.status_code == 429)
 
     def _read(self, response: requests.Response, what: str) -> bytes:
         """The reply's body, within MAX_RESPONSE_BYTES and the budget. The read timeout bounds

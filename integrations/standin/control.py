@@ -9,6 +9,10 @@
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
   ``status`` 0: drop the connection without answering.
 - ``GET hooks``; ``POST hooks/{id}/deactivate`` (as BigCommerce does to a failing hook).
+- ``GET rate-limit``: the quota, the window and each store's served and refused requests per
+  window; ``POST rate-limit`` ``{"quota", "window_ms"}`` sets them (and starts counting
+  afresh); ``POST rate-limit/spend`` ``{"store_hash", "count"}``: the store's other apps
+  send that many requests now.
 - ``POST orders/{id}/status`` ``{"store_hash", "status_id", "status"}``: the order's status
   changes (refunded, cancelled, ...); ``POST carts/{id}/convert`` ``{"store_hash"}``: the cart
   becomes an order and is gone from ``v3/carts`` (404) — what a run that waited then sees.
@@ -80,6 +84,8 @@ class StandInControl(StandInState):
             elif method == "DELETE":
                 self.clear_faults()
             return self.faults()
+        if path.startswith("/rate-limit"):
+            return self._rate_limit_control(method, path, body)
         if (method, path) == ("GET", "/hooks"):
             return self.hooks()
         match = re.fullmatch(r"/hooks/(\d+)/deactivate", path)
@@ -93,6 +99,19 @@ class StandInControl(StandInState):
         if method == "POST" and match:
             return self.convert_cart(_store_hash_argument(body), match[1])
         raise StandInError(404, f"no control endpoint {method} /_standin{path}")
+
+    def _rate_limit_control(self, method: str, path: str, body: Any) -> dict:
+        limiter = self.rate_limit
+        try:
+            if (method, path) == ("GET", "/rate-limit"):
+                return limiter.describe()
+            if (method, path) == ("POST", "/rate-limit") and isinstance(body, dict):
+                return limiter.configure(body.get("quota"), body.get("window_ms"))
+            if (method, path) == ("POST", "/rate-limit/spend"):
+                return limiter.spend(_store_hash_argument(body), body.get("count"))
+        except ValueError as exc:
+            raise StandInError(400, str(exc)) from None
+        raise StandInError(400, "rate-limit takes GET, or POST {'quota', 'window_ms'}")
 
 
 def _store_hash_argument(body: Any) -> str:

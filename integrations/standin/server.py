@@ -3,7 +3,9 @@
 It serves the store API calls this project makes (``/stores/{hash}/v2/store``, ``v3/carts/{id}``,
 ``v2/orders/{id}``, its ``products`` (paged) and ``shipments/{id}``, ``v2/customers/{id}``,
 ``v3/customers?id:in=``, ``v3/hooks``) with data from
-:mod:`integrations.standin.data`, checks ``X-Auth-Token``, and keeps hooks in memory per store.
+:mod:`integrations.standin.data`, checks ``X-Auth-Token``, keeps hooks in memory per store, and
+enforces a quota per store and window with BigCommerce's rate-limit headers on every reply
+(:mod:`integrations.standin.quota`).
 
 The control API under ``/_standin/`` (no auth; loopback only) is in
 :mod:`integrations.standin.control`; the in-memory state behind both is in
@@ -29,6 +31,7 @@ from initiator_site import json_input
 
 from . import data as samples
 from .control import StandInControl, is_loopback
+from .quota import DEFAULT_QUOTA, DEFAULT_WINDOW_MS
 from .state import Fault, StandInError
 
 logger = logging.getLogger(__name__)
@@ -98,6 +101,8 @@ class StandIn(StandInControl):
         port: int = 8765,
         latency_ms: int = 0,
         stores: dict[str, str] | None = None,
+        quota: int = DEFAULT_QUOTA,
+        window_ms: int = DEFAULT_WINDOW_MS,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"the stand-in only listens on loopback, not on {host!r}")
@@ -105,6 +110,7 @@ class StandIn(StandInControl):
         self.port = port
         self.latency_ms = latency_ms
         super().__init__(dict(stores or {DEFAULT_STORE_HASH: DEFAULT_ACCESS_TOKEN}))
+        self.rate_limit.configure(quota, window_ms)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -179,9 +185,15 @@ class StandIn(StandInControl):
                     "the request are not a valid combination for this store.",
                 ),
             )
+        allowed, limit_headers = self.rate_limit.take(store_hash)
+        if not allowed:
+            return Reply(429, v3_error(429, "Too Many Requests"), limit_headers)
         if route is None:
-            return Reply(404, v3_error(404, "The resource at that URL is not found."))
-        return getattr(self, route)(store_hash, params, parse_qs(query), body)
+            reply = Reply(404, v3_error(404, "The resource at that URL is not found."))
+        else:
+            reply = getattr(self, route)(store_hash, params, parse_qs(query), body)
+        reply.headers = {**limit_headers, **reply.headers}
+        return reply
 
     def _route(self, method: str, api_path: str) -> tuple[str | None, str, dict]:
         for route_method, pattern, key, name in COMPILED_ROUTES:

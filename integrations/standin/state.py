@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .quota import RateLimiter
+
 FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
 
 
@@ -48,6 +50,7 @@ class StandInState:
         # orders whose status changed ((store, id) -> (status_id, status)), carts gone.
         self._order_statuses: dict[tuple[str, int], tuple[int, str]] = {}
         self._gone_carts: set[tuple[str, str]] = set()
+        self.rate_limit = RateLimiter()  # its own lock
 
     # --- control (also reachable over HTTP under /_standin/) -------------------------------
 

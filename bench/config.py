@@ -77,9 +77,9 @@ def build(wrk: str | None) -> dict:
         "drain_timeout": _int("BENCH_DRAIN_TIMEOUT", 90),
         "ingest_queue": f"bench-ingest-{run}",
         "pipeline_queue": f"bench-pipeline-{run}",
-        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,
+        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,budget,
         # BENCH_TOPOLOGIES=sqlite,postgres — for a quicker look while working on one of them.
-        "parts": _list("BENCH_PARTS", ["ingest", "pipeline"]),
+        "parts": _list("BENCH_PARTS", ["ingest", "pipeline", "budget"]),
         "only_topologies": _list("BENCH_TOPOLOGIES", ["sqlite", "postgres"]),
         "topologies": {
             "sqlite": {"key": "sqlite", "label": "SQLite + ORM broker", "db": "sqlite"},

@@ -53,6 +53,7 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # far beyond any reply the app asks for
 READ_CHUNK_BYTES = 64 * 1024
 MAX_HOOK_PAGES = 100  # a safety net should a server keep announcing more pages
 PRODUCTS_PER_PAGE = 250  # the most v2 lists return at once
+ORDERS_PER_PAGE = 250  # v2's largest page
 MAX_PRODUCT_PAGES = 40  # 10,000 line items: a safety net against a server that never ends
 HOOK_FIELDS = frozenset({"scope", "destination", "is_active", "headers"})  # webhook_Put schema
 STORE_HASH_RE = re.compile(r"[a-z0-9]{1,64}")
@@ -296,6 +297,55 @@ class BigCommerceClient:
             if len(body) < PRODUCTS_PER_PAGE:
                 break
         return products
+
+    def list_orders_modified(
+        self, since: str, until: str, *, after_id: int = 0, limit: int = ORDERS_PER_PAGE
+    ) -> list[dict]:
+        """``GET /v2/orders?min_date_modified=&max_date_modified=&min_id=&sort=id:asc``: one
+        page of the orders modified between `since` and `until` (RFC-2822 or ISO-8601 text),
+        with ids above `after_id`, lowest first — a bookmark that holds while orders change
+        (page numbers would shift). An empty list when there are no more."""
+        what = "the orders modified in the gap"
+        params = {
+            "min_date_modified": since,
+            "max_date_modified": until,
+            "min_id": after_id + 1,
+            "sort": "id:asc",
+            "limit": max(1, min(int(limit), ORDERS_PER_PAGE)),
+        }
+        body = self._call("GET", "/v2/orders", what, params=params)
+        if body is None:  # 204: none
+            return []
+        if not isinstance(body, list):
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
+        return [self._object(order, what) for order in body]
+
+    def count_orders_modified(self, since: str, until: str) -> int:
+        """``GET /v2/orders/count`` with the same dates: how many orders changed in the gap."""
+        what = "the count of orders modified in the gap"
+        params = {"min_date_modified": since, "max_date_modified": until}
+        body = self._object(self._call("GET", "/v2/orders/count", what, params=params), what)
+        count = body.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no count).")
+        return count
+
+    def list_order_shipments(self, order_id: int | str) -> list[dict]:
+        """``GET /v2/orders/{id}/shipments``: every shipment of the order, all pages."""
+        order_id = _positive_int(order_id, "order_id")
+        what = f"the shipments of order {order_id}"
+        shipments: list[dict] = []
+        for page in range(1, MAX_PRODUCT_PAGES + 1):
+            params = {"limit": PRODUCTS_PER_PAGE, "page": page}
+            body = self._call("GET", f"/v2/orders/{order_id}/shipments", what, params=params)
+            if body is None:  # 204: no (more) shipments
+                break
+            if not isinstance(body, list):
+                raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
+            shipments.extend(self._object(item, what) for item in body)
+            if len(body) < PRODUCTS_PER_PAGE:
+                break
+        return shipments
 
     # --- our webhooks (the only writes) -----------------------------------------------------
 

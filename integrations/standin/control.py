@@ -4,7 +4,8 @@
   ``POST stats/reset``.
 - ``POST fire`` ``{"store_hash", "scope", "data"?, "hash"?, "count"?: 1}`` -> POSTs a
   BigCommerce-shaped delivery to every active hook of that store and scope, with the hook's
-  headers; answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
+  headers (the order it is about is recorded as modified, delivered or not: see `history`);
+  answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
 - ``GET|POST|DELETE faults``: list / queue ``{"path_contains", "status"?, "times"?: 1,
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
   ``status`` 0: drop the connection without answering.
@@ -66,6 +67,7 @@ class StandInControl(StandInState):
             session.trust_env = False  # straight to the destination, never through a proxy
             for _ in range(count):
                 payload = samples.delivery_payload(store_hash, scope, data, event_hash)
+                self.history.record(store_hash, scope, payload["data"])
                 results.extend(_deliver(session, hook, payload, timeout) for hook in targets)
         return results
 

@@ -63,6 +63,11 @@ class RateLimiter:
             }
         return allowed, headers
 
+    def current_window(self) -> int:
+        """The number of the window now (0 from the start or the last `configure`)."""
+        with self._lock:
+            return int((time.monotonic() - self._started) * 1000 // self.window_ms)
+
     def spend(self, store_hash: str, count: int) -> dict:
         """Another app of the store sends `count` requests now (they count, unseen by us)."""
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10**6:

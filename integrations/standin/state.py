@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .history import StoreHistory
 from .quota import RateLimiter
 
 FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
@@ -51,6 +52,7 @@ class StandInState:
         self._order_statuses: dict[tuple[str, int], tuple[int, str]] = {}
         self._gone_carts: set[tuple[str, str]] = set()
         self.rate_limit = RateLimiter()  # its own lock
+        self.history = StoreHistory()  # its own lock: the orders events were fired for
 
     # --- control (also reachable over HTTP under /_standin/) -------------------------------
 

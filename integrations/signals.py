@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 # Sent once a new delivery's row is committed, with `delivery_id`. Not sent for duplicates.
 delivery_stored = Signal()
+
+# Sent when the periodic check repaired a wanted hook (re-created a missing one, reactivated a
+# deactivated one), with `subscription_id` and the gap: `since` (when it was last seen healthy)
+# and `until` (now). Events of the gap may have been lost: a listener can backfill them.
+hook_repaired = Signal()

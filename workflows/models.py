@@ -302,6 +302,7 @@ class StepResult(models.Model):
 
 class JobKind(models.TextChoices):
     REPLAY_DELIVERIES = "replay_deliveries", "Replay deliveries"
+    BACKFILL = "backfill", "Backfill missed events"
 
 
 class JobStatus(models.TextChoices):

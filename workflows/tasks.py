@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 
 from integrations import authentications, deliveries, subscriptions
-from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
+from workflows import backfill, broker, engine, fanout, jobs, replay, retention, runs, services
 from workflows.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,10 @@ def execute_run(run_id: int) -> str:
 
 
 # What each kind of job does, one batch at a time (workflows/jobs.py runs them).
-JOB_STEPS = {JobKind.REPLAY_DELIVERIES: replay.replay_step}
+JOB_STEPS = {
+    JobKind.REPLAY_DELIVERIES: replay.replay_step,
+    JobKind.BACKFILL: backfill.backfill_step,
+}
 
 
 def run_job(job_id: int) -> str:

@@ -322,7 +322,11 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    params = models.JSONField(default=dict, help_text="What to work on (e.g. the list's filters).")
+    params = models.JSONField(
+        default=dict,
+        help_text="What to work on (a replay's filters; a backfill's authentication, events and "
+        "gap) and what a backfill found (created, duplicates).",
+    )
     total = models.PositiveIntegerField(default=0, help_text="Rows to work on.")
     done = models.PositiveIntegerField(default=0, help_text="Rows worked on so far.")
     error_count = models.PositiveIntegerField(default=0, help_text="Rows that could not be done.")

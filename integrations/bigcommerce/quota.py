@@ -10,9 +10,10 @@ otherwise (conditional UPDATEs: ``used = used + 1 WHERE used < allowance``).
 
 Windows follow the store's: a reply's reset time says when BigCommerce's window ends, and ours
 is moved to match (the estimate is never early, as the reply took time to arrive), then rolls
-on by whole windows. A reply saying no request is left (or a 429) closes our window too: the
-store's other apps may have spent it. Until a reply has told us the quota, slots are counted
-but not refused (a BigCommerce reply always says it; a server that never does is not limited).
+on by whole windows. A reply saying no request is left closes our window too: the store's
+other apps may have spent it (a 429 has its own wait: the delivery is rescheduled). Until a
+reply has told us the quota, slots are counted but not refused (a BigCommerce reply always
+says it; a server that never does is not limited).
 
 A client uses the budget when given one (``BigCommerceClient(api_budget=SHARED)``, as
 ``authentications.client_for`` does); a bare client, in a script or a unit test, does not.
@@ -93,7 +94,7 @@ class Observation:
     quota: int | None
     window_ms: int | None
     end_ms: int | None  # when the store's window ends, by our clock
-    exhausted: bool  # nothing left in this window (0 left, or a 429)
+    exhausted: bool  # a served reply said nothing is left in this window
 
     @classmethod
     def of(cls, limits: RateLimit, at_ms: int, *, rejected: bool = False) -> Observation:
@@ -103,7 +104,9 @@ class Observation:
             reset = min(limits.reset_after, limits.window or limits.reset_after)
             end_ms = at_ms + round(reset * 1000)
         quota = limits.requests_quota or None
-        return cls(quota, window_ms, end_ms, rejected or limits.requests_left == 0)
+        # A 429 is waited out by its own path (the delivery is rescheduled past the reset);
+        # a served reply with none left tells us the store's other apps spent the window.
+        return cls(quota, window_ms, end_ms, not rejected and limits.requests_left == 0)
 
 
 # --- Redis ----------------------------------------------------------------------------------

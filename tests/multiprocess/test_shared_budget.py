@@ -9,7 +9,7 @@ import pytest
 
 from integrations.models import WebhookDelivery
 from tests import harness
-from tests.factories import STANDIN_STORE, customer_order_ids, shipment
+from tests.factories import customer_order_ids, shipment
 from workflows.models import WorkflowRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -17,14 +17,8 @@ BURST = 24  # two calls each: 48 calls, at 6 per window
 QUOTA, WINDOW_MS, SHARE = 12, 1500, 50
 
 
-def test_two_nodes_keep_to_the_share_under_a_burst(
-    env, standin, make_active_workflow, log_dir, settings
-):
+def test_two_nodes_keep_to_the_share_under_a_burst(env, standin, make_active_workflow, log_dir):
     # Given a store allowing 12 requests per 1.5 s, half of them ours, and two cluster nodes
-    if settings.REDIS_URL:
-        from integrations.bigcommerce import quota
-
-        quota.RedisLedger(settings.REDIS_URL).forget(STANDIN_STORE)  # earlier tests' windows
     standin.rate_limit.configure(quota=QUOTA, window_ms=WINDOW_MS)
     env = {**env, "BIGCOMMERCE_API_SHARE": str(SHARE)}
     _wf, sub = make_active_workflow()

@@ -272,20 +272,27 @@ class DatabaseLedger:
             row = self._seen.get(store_hash)
         if row is None:
             row = self._read(store_hash)
-        changes: dict = {}
+        limits: dict = {}
         if seen.quota is not None and seen.quota != row["quota"]:
-            changes["quota"] = seen.quota
+            limits["quota"] = seen.quota
         if seen.window_ms is not None and seen.window_ms != row["window_ms"]:
-            changes["window_ms"] = seen.window_ms
+            limits["window_ms"] = seen.window_ms
+        window: dict = {}
         if seen.end_ms is not None and seen.end_ms > at_ms:
             if row["end_ms"] <= at_ms:
-                changes.update(end_ms=seen.end_ms, used=0, closed=False)
+                window.update(end_ms=seen.end_ms, used=0, closed=False)
             elif abs(seen.end_ms - row["end_ms"]) > ALIGN_TOLERANCE_MS:
-                changes["end_ms"] = seen.end_ms
+                window["end_ms"] = seen.end_ms
             if seen.exhausted and not row["closed"]:
-                changes["closed"] = True
-        if changes:
-            self._rows().filter(store_hash=store_hash).update(**changes)
+                window["closed"] = True
+        rows = self._rows().filter(store_hash=store_hash)
+        # The window only as read: had another worker rolled it meanwhile, its count stands
+        # (the next reply aligns it).
+        if window and rows.filter(end_ms=row["end_ms"]).update(**window, **limits):
+            limits = {}
+        if limits:
+            rows.update(**limits)
+        if window or limits:
             with self._lock:
                 self._seen.pop(store_hash, None)  # read it afresh next time
 

@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def small_quota(standin, settings):
-    """The store allows 4 requests per 1.5 s and we use half: two calls, one delivery."""
+    """The store allows 4 requests per 4 s and we use half: two calls, one delivery."""
     settings.BIGCOMMERCE_API_SHARE = 50
     settings.DELIVERY_MAX_ATTEMPTS = 1  # a single failed attempt would make it dead
-    standin.rate_limit.configure(quota=4, window_ms=1500)
+    standin.rate_limit.configure(quota=4, window_ms=4000)
     return standin
 
 
@@ -51,7 +51,7 @@ def test_a_delivery_out_of_budget_waits_then_succeeds(
     # And when the window has reset it is processed, its run made once
     harness.wait_until(
         lambda: tasks.process_delivery(second.pk).startswith("processed"),
-        timeout=10,
+        timeout=20,
         what="the budget to allow the second delivery",
         interval=0.3,
     )

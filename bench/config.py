@@ -18,7 +18,7 @@ SERVERS = {
 }
 
 
-PARTS = ("ingest", "pipeline", "latency", "memory", "periodic", "growth")
+PARTS = ("ingest", "pipeline", "budget", "latency", "memory", "periodic", "growth")
 
 
 def _int(name: str, default: int) -> int:
@@ -91,7 +91,7 @@ def build(wrk: str | None) -> dict:
         "memory_timeout": _int("BENCH_MEMORY_TIMEOUT", 300),
         "ingest_queue": f"bench-ingest-{run}",
         "pipeline_queue": f"bench-pipeline-{run}",
-        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,latency,
+        # Parts and topologies to run (default all): BENCH_PARTS=ingest,pipeline,budget,latency,
         # memory,periodic,growth, BENCH_TOPOLOGIES=sqlite,postgres — for a quicker look.
         "parts": _list("BENCH_PARTS", list(PARTS)),
         "only_topologies": _list("BENCH_TOPOLOGIES", ["sqlite", "postgres"]),

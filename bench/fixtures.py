@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 STORE, TOKEN = "standin", "standin-token"
@@ -12,6 +13,7 @@ CONDITION = {
     "match": "all",
     "rules": [{"merge_code": "BigCommerce | Customer | email", "operator": "is_not_empty"}],
 }
+_shipment_ids = itertools.count(1)  # shipments the stand-in has (ids below 900000)
 STEP_NOTE = "one condition step (customer email is not empty: in memory, no I/O)"
 
 
@@ -23,12 +25,13 @@ def order_id_for(n: int) -> int:
 
 
 def shipment_body(hash_: str, order_id: int) -> str:
-    """A shipment delivery shaped like BigCommerce's (the same bytes the wrk script sends)."""
+    """A shipment delivery shaped like BigCommerce's (the same bytes the wrk script sends),
+    of a new shipment each time: one delivery is kept per shipment."""
     return json.dumps(
         {
             "scope": SCOPE,
             "store_id": "1025646",
-            "data": {"type": "shipment", "id": order_id, "orderId": order_id},
+            "data": {"type": "shipment", "id": next(_shipment_ids), "orderId": order_id},
             "hash": hash_,
             "created_at": 1561482857,
             "producer": f"stores/{STORE}",

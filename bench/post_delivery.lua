@@ -11,6 +11,11 @@ end
 
 function init(args)
   prefix = args[1] or "bench"
+  -- Shipment ids unique across runs too (a delivery is one per shipment): from the prefix.
+  run_id = 0
+  for i = 1, #prefix do
+    run_id = (run_id * 131 + prefix:byte(i)) % 1000000
+  end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["User-Agent"] = "Bigcommerce-Webhooks-bench"
@@ -29,9 +34,9 @@ function request()
   end
   local body = string.format(
     '{"scope":"store/shipment/created","store_id":"1025646","data":{"type":"shipment",' ..
-    '"id":%d,"orderId":%d},"hash":"%s-%d-%d","created_at":1561482857,' ..
+    '"id":%.0f,"orderId":%d},"hash":"%s-%d-%d","created_at":1561482857,' ..
     '"producer":"stores/standin"}',
-    counter, order, prefix, tid, counter)
+    (run_id * 100 + tid) * 10000000 + counter, order, prefix, tid, counter)
   return wrk.format(nil, nil, nil, body)
 end
 

@@ -239,6 +239,7 @@ def render(report: dict) -> str:
                 f"per delivery over {data['deliveries']} deliveries"
             )
     out += _scale_lines(report["results"])
+    out += _budget_lines(report)
     out += [
         "  calls = BigCommerce calls per delivery (stand-in count; minimum for shipment_created "
         "with a registered customer: 2)",
@@ -343,6 +344,37 @@ def _scale_lines(results: dict) -> list[str]:
             out += _periodic_lines(result["periodic"])
         if "growth" in result:
             out += _growth_lines(result["growth"])
+    return out
+
+
+def _budget_lines(report: dict) -> list[str]:
+    found = {k: r["api_budget"] for k, r in report["results"].items() if "api_budget" in r}
+    if not found:
+        return []
+    first = next(iter(found.values()))
+    out = [
+        "",
+        f"API BUDGET  {first['deliveries']} deliveries at once against a quota of "
+        f"{first['quota']} requests per {first['window_ms']} ms, another app of the store "
+        f"sending {first['other_app_per_window']} per window",
+        f"  {'share':>7}{'ours/window':>12}{'max seen':>9}{'429 to us':>10}{'other refused':>14}"
+        f"{'calls':>7}{'seconds':>8}{'attempts':>9}  deliveries",
+    ]
+    for key, budget in found.items():
+        out.append(f" {report['results'][key].get('topology', key)}")
+        for r in budget["shares"]:
+            statuses = ", ".join(f"{n} {s}" for s, n in sorted(r["delivery_statuses"].items()))
+            flag = " (timed out)" if r["timed_out"] else ""
+            out.append(
+                f"  {r['share_percent']:>6}%{r['our_allowance_per_window']:>12}"
+                f"{r['our_max_per_window']:>9}{r['refused_429_to_us']:>10}"
+                f"{r['other_app_refused']:>8} of {r['other_app_sent']:<3}{r['our_calls']:>7}"
+                f"{r['fanout_seconds'] or 0:>8.1f}{r['attempts_max']:>9}  {statuses}{flag}"
+            )
+    out.append(
+        "  max seen = the most of our requests the stand-in served in one window; attempts = "
+        "the most any delivery spent (a wait is not one)"
+    )
     return out
 
 

@@ -127,7 +127,7 @@ class SavedResult(dict):
 def measure(topology: dict, cfg: dict, standin, web_port: int, out: str = "") -> dict:
     from django.core.management import call_command
 
-    from bench import event_data, pipeline
+    from bench import api_budget, event_data, pipeline
     from tests import harness
 
     call_command("migrate", verbosity=0)
@@ -140,17 +140,18 @@ def measure(topology: dict, cfg: dict, standin, web_port: int, out: str = "") ->
     result = SavedResult(out, {"topology": topology["label"], **describe_database()})
     if "ingest" in cfg["parts"]:
         result["ingest"] = measure_ingest(sub, cfg, topology["key"], logs, web_port)
+    standin.latency_ms = cfg["latency_ms"]
+    cluster_env = harness.child_env(DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO")
     if "pipeline" in cfg["parts"]:
         print(f"bench: [{topology['key']}] pipeline", flush=True)
-        standin.latency_ms = cfg["latency_ms"]
-        cluster_env = harness.child_env(
-            DEBUG="false", Q_WORKERS=str(cfg["workers"]), LOG_LEVEL="INFO"
-        )
         result["pipeline"] = [
             pipeline.run(sub, workflows, active, standin, cluster_env, logs, cfg)
             for active in sorted(cfg["deliveries"])
         ]
         result["event_data"] = event_data.measure(sub, workflows, standin)
+    if "budget" in cfg["parts"]:
+        print(f"bench: [{topology['key']}] API budget", flush=True)
+        result["api_budget"] = api_budget.run(sub, workflows, standin, cluster_env, logs, cfg)
     measure_scale(topology, cfg, standin, web_port, sub, workflows, logs, result)
     return result
 

@@ -213,6 +213,10 @@ BIGCOMMERCE_MAX_WAIT_SECONDS = env.float("BIGCOMMERCE_MAX_WAIT_SECONDS", default
 # The longest wait BigCommerce's headers may ask for (a rate-limit reset, Retry-After): a longer
 # one, or inf, reads as this (integrations/bigcommerce/headers.py).
 BIGCOMMERCE_RETRY_HORIZON_SECONDS = env.float("BIGCOMMERCE_RETRY_HORIZON_SECONDS", default=3600.0)
+# The most of each store's API quota (per BigCommerce's window) this app may use, in percent,
+# shared by every worker and node: the store's other apps need the rest
+# (integrations/bigcommerce/quota.py).
+BIGCOMMERCE_API_SHARE = env.float("BIGCOMMERCE_API_SHARE", default=50.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024

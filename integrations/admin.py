@@ -167,12 +167,14 @@ class DeliveryAdmin(AccountScopedAdmin):
         "store_hash",
         "order_id",
         "status",
+        "origin",
         "attempts",
         "received_at",
         "processed_at",
     )
     list_filter = (
         "status",
+        "origin",
         "scope",
         scoped_related_filter("subscription", "authentication__account"),
     )

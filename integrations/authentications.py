@@ -16,7 +16,7 @@ from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 
 from integrations import signals, store_settings
-from integrations.bigcommerce import errors
+from integrations.bigcommerce import errors, quota
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.models import BigCommerceAuthentication, VerificationStatus
 
@@ -69,6 +69,8 @@ def store_timezone(store: dict) -> str:
 
 
 def client_for(auth: BigCommerceAuthentication, **kwargs) -> BigCommerceClient:
+    """The client for `auth`'s store, within the store's shared API budget."""
+    kwargs.setdefault("api_budget", quota.SHARED)
     return BigCommerceClient(auth.store_hash, auth.access_token, **kwargs)
 
 
@@ -76,7 +78,9 @@ def verify_credentials(store_hash: str, access_token: str) -> StoreInfo:
     """`GET /v2/store` with these credentials; the store's name, or VerificationFailed saying
     what to fix."""
     try:
-        with BigCommerceClient(store_hash, access_token, max_retries=1) as client:
+        with BigCommerceClient(
+            store_hash, access_token, max_retries=1, api_budget=quota.SHARED
+        ) as client:
             store = client.get_store()
     except errors.InvalidCredentials as exc:
         field = "store_hash" if "store hash" in exc.message.lower() else "access_token"

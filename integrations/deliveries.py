@@ -13,12 +13,14 @@ come back later with exponential backoff; refusals (401/403) and missing resourc
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from integrations import authentications, store_settings
@@ -26,7 +28,13 @@ from integrations.bigcommerce import errors
 from integrations.bigcommerce.client import kept_alive_session
 from integrations.bigcommerce.headers import clamp_seconds
 from integrations.events import get_event
-from integrations.merge_data import Resources, build_merge_data, fetch_resources, subject_keys
+from integrations.merge_data import (
+    MAX_FETCH_CALLS,
+    Resources,
+    build_merge_data,
+    fetch_resources,
+    subject_keys,
+)
 from integrations.models import DeliveryStatus, WebhookDelivery
 from integrations.payloads import DeliveryPayload, PayloadError, parse_delivery
 
@@ -34,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
+BUDGET_SPREAD_SECONDS = 5.0  # deliveries waiting for the budget come back over this long
 
 
 def lease() -> timedelta:
@@ -118,6 +127,7 @@ def fetch(delivery: WebhookDelivery, codes: Iterable[str] = ()) -> tuple[Resourc
     payload = payload_of(delivery)
     auth = delivery.subscription.authentication
     with authentications.client_for(auth, session=kept_alive_session()) as client:
+        client.reserve(MAX_FETCH_CALLS, "the event's data")  # all the plan's calls, or none
         resources = fetch_resources(
             client, payload, codes, store=lambda: store_settings.load(auth, client)
         )
@@ -194,8 +204,26 @@ def retry_later(delivery: WebhookDelivery, reason: str, retry_after: float | Non
     return DeliveryStatus.RECEIVED
 
 
+def wait_for_budget(delivery: WebhookDelivery, exc: errors.OverBudget) -> str:
+    """Back to `received`, due when the store's API window resets (plus a little, so that the
+    waiting deliveries don't all come back at once): a wait, not a failed attempt — the claim's
+    attempt is given back, and it can never make a delivery dead."""
+    wait = clamp_seconds(exc.retry_after) or 1.0
+    spread = random.uniform(0, min(wait, BUDGET_SPREAD_SECONDS))
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.RECEIVED,
+        attempts=Greatest(F("attempts") - 1, Value(0)),
+        next_attempt_at=timezone.now() + timedelta(seconds=wait + spread),
+        leased_until=None,
+        note=f"Waiting for the store's API budget: {exc.message}",
+    )
+    return DeliveryStatus.RECEIVED
+
+
 def handle_error(delivery: WebhookDelivery, exc: Exception) -> str:
     """Apply the retry policy to an error raised while processing `delivery`."""
+    if isinstance(exc, errors.OverBudget):
+        return wait_for_budget(delivery, exc)
     if isinstance(exc, errors.AuthenticationFailed | errors.PermissionDenied):
         authentications.mark_failing(delivery.subscription.authentication_id, exc.message)
         mark_failed(delivery, f"BigCommerce refused the stored credentials: {exc.message}")

@@ -166,6 +166,11 @@ class DeliveryStatus(models.TextChoices):
     UNUSABLE = "unusable", "Unusable (authenticated, but its body can't be used)"
 
 
+class DeliveryOrigin(models.TextChoices):
+    WEBHOOK = "webhook", "Received from BigCommerce"
+    BACKFILL = "backfill", "Backfilled (found by polling BigCommerce after a gap)"
+
+
 class WebhookDelivery(models.Model):
     """One webhook call from BigCommerce, stored before anything else happens to it."""
 
@@ -211,11 +216,30 @@ class WebhookDelivery(models.Model):
         help_text="The order the event is about (the body's data.orderId), for search; "
         "empty for abandoned carts and unusable bodies.",
     )
+    origin = models.CharField(
+        max_length=16,
+        choices=DeliveryOrigin.choices,
+        default=DeliveryOrigin.WEBHOOK,
+        help_text="Sent by BigCommerce, or backfilled: found by polling after a gap.",
+    )
+    resource_key = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The event's scope and resource id (a shipment's, a converted cart's): one "
+        "delivery per resource, received or backfilled; empty for abandoned carts and unusable "
+        "bodies.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "hash"], name="unique_delivery_hash")
+            models.UniqueConstraint(fields=["subscription", "hash"], name="unique_delivery_hash"),
+            models.UniqueConstraint(
+                fields=["subscription", "resource_key"],
+                condition=~models.Q(resource_key=""),
+                name="unique_delivery_resource",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
@@ -234,3 +258,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} #{self.pk} ({self.status})"
+
+
+class ApiBudget(models.Model):
+    """Our share of one store's BigCommerce API quota in the current window, when the budget
+    is kept in the database (no REDIS_URL): integrations/bigcommerce/quota.py."""
+
+    store_hash = models.CharField(max_length=64, unique=True)
+    quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per window, as BigCommerce last said."
+    )
+    window_ms = models.PositiveIntegerField(
+        default=0, help_text="The window's length in milliseconds, as BigCommerce last said."
+    )
+    end_ms = models.BigIntegerField(
+        default=0, help_text="When the current window ends (Unix time, milliseconds)."
+    )
+    used = models.PositiveIntegerField(
+        default=0, help_text="Requests this app sent (or may send) in the current window."
+    )
+    closed = models.BooleanField(
+        default=False,
+        help_text="BigCommerce said the store has none left this window (other apps too).",
+    )
+
+    class Meta:
+        verbose_name = "API budget"
+
+    def __str__(self) -> str:
+        return f"API budget of {self.store_hash}"

@@ -53,6 +53,21 @@ class DeliveryPayload:
     # "webhook" resource of its merge codes and fetch plan.
     fields: dict = field(default_factory=dict, hash=False)
 
+    @property
+    def resource_key(self) -> str:
+        """The event's scope and resource: one shipment created, one cart converted (whoever
+        stored it: the receiver or a backfill). Empty for abandoned carts, which can happen
+        to one cart again."""
+        return resource_key(self.event_key, self.scope, self.cart_id, self.shipment_id)
+
+
+def resource_key(event_key: str, scope: str, cart_id: str | None, shipment_id: int | None) -> str:
+    if event_key == EventKey.SHIPMENT_CREATED and shipment_id:
+        return f"{scope}:{shipment_id}"
+    if event_key == EventKey.CART_CONVERTED and cart_id:
+        return f"{scope}:{cart_id.lower()}"
+    return ""
+
 
 def parse_delivery(
     body: bytes, *, expected_scope: str, expected_store_hash: str

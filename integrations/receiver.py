@@ -200,6 +200,7 @@ def store(sub: Target, body: bytes, headers) -> Accepted:
         headers=redact_headers(headers),
         next_attempt_at=timezone.now(),  # due: the cluster's relay hands it out next poll
         order_id=payload.order_id,  # for search (the same INSERT)
+        resource_key=payload.resource_key,  # a backfill may have stored it already
     )
     return store_once(delivery)
 
@@ -230,7 +231,13 @@ def store_once(delivery: WebhookDelivery, *, announce: bool = True) -> Accepted:
     except IntegrityError:
         sub_id = delivery.subscription_id
         existing = WebhookDelivery.objects.filter(subscription_id=sub_id, hash=delivery.hash)
-        if (found := existing.first()) is not None:
+        if (found := existing.first()) is None and delivery.resource_key:
+            # The same shipment or converted cart, stored already (a backfill found it).
+            existing = WebhookDelivery.objects.filter(
+                subscription_id=sub_id, resource_key=delivery.resource_key
+            )
+            found = existing.first()
+        if found is not None:
             return Accepted(found.pk, duplicate=True)
         if not WebhookSubscription.objects.filter(pk=sub_id).exists():
             raise Rejected(404, "Unknown webhook subscription.") from None  # deleted meanwhile

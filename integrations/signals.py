@@ -13,3 +13,7 @@ credentials_replaced = Signal()
 # Sent after an authentication was deleted, with `authentication` (no longer in the database,
 # its credentials still in memory) and `subscription_uuids` (its subscriptions, deleted too).
 authentication_deleted = Signal()
+# Sent when the periodic check repaired a wanted hook (re-created a missing one, reactivated a
+# deactivated one), with `subscription_id` and the gap: `since` (when it was last seen healthy)
+# and `until` (now). Events of the gap may have been lost: a listener can backfill them.
+hook_repaired = Signal()

@@ -28,6 +28,7 @@ from integrations.models import (
     WebhookSubscription,
     new_webhook_secret,
 )
+from integrations.signals import hook_repaired
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _find_hook(hooks: list[dict], scope: str, destination: str) -> dict | None:
 def ensure_registered(sub: WebhookSubscription) -> WebhookSubscription:
     """Make BigCommerce's hook exist and be active (look up first; create, or reactivate).
     Failures are recorded on the subscription, never raised: the periodic check retries."""
-    sub.wanted = True
+    was_wanted, sub.wanted = sub.wanted, True
     url = webhook_url(sub)
     problem = registration_problem(url)
     if problem:
@@ -96,6 +97,7 @@ def ensure_registered(sub: WebhookSubscription) -> WebhookSubscription:
     try:
         with authentications.client_for(auth) as client:
             hook = _find_hook(client.list_hooks(), scope, url)
+            repaired = hook is None or not hook.get("is_active")
             if hook is None:
                 hook = client.create_hook(scope, url, headers, is_active=True)
             elif not hook.get("is_active") or (hook.get("headers") or {}) != headers:
@@ -106,8 +108,13 @@ def ensure_registered(sub: WebhookSubscription) -> WebhookSubscription:
         _record(sub, SubscriptionStatus.ERROR, exc.message)
         logger.warning("Registering webhook for subscription %s failed: %s", sub.pk, exc.message)
         return sub
-    now = timezone.now()
+    now, since = timezone.now(), sub.last_healthy_at
     _record(sub, SubscriptionStatus.REGISTERED, "", hook_id=hook.get("id"), last_healthy_at=now)
+    if repaired and was_wanted and since is not None:  # a gap, not a first registration
+        logger.warning("Repaired the hook of subscription %s, unhealthy since %s", sub.pk, since)
+        hook_repaired.send(
+            sender=WebhookSubscription, subscription_id=sub.pk, since=since, until=now
+        )
     return sub
 
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,14 @@ def delivery_body(event: str, **data_overrides) -> dict:
     body["producer"] = f"stores/{STORE_HASH}"
     body["data"].update(data_overrides)
     return body
+
+
+def event_resource_id(event: str, number: int) -> int | str:
+    """The `data.id` of the `number`th distinct event: a shipment id, or a cart's UUID (one
+    delivery is kept per shipment or converted cart)."""
+    if event == SHIPMENT:
+        return 12 + number  # BigCommerce's example shipment is 12
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-cart-{number}"))
 
 
 def shipment(

@@ -7,7 +7,7 @@ class WorkflowsConfig(AppConfig):
     def ready(self):
         from anymail.signals import tracking
 
-        from workflows import broker  # noqa: F401  (listens to integrations.signals)
+        from workflows import backfill, broker  # noqa: F401  (listen to integrations.signals)
         from workflows.sending.tracking import on_tracking
 
         tracking.connect(on_tracking, dispatch_uid="workflows.sending.tracking")

@@ -23,7 +23,7 @@ from drf_spectacular.utils import extend_schema_field
 from accounts.scoping import scope_queryset
 from integrations.events import EventKey
 from integrations.merge_data import MAX_EMAIL_LENGTH, normalise_email
-from integrations.models import DeliveryStatus, WebhookDelivery
+from integrations.models import DeliveryOrigin, DeliveryStatus, WebhookDelivery
 from integrations.payloads import MAX_ID
 from workflows.models import RunStatus, Workflow, WorkflowRun
 
@@ -192,6 +192,7 @@ class DeliveryFilter(AccountFilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, widget=CHECKBOXES)
     event = event_filter("subscription__event")
+    origin = django_filters.ChoiceFilter(choices=DeliveryOrigin.choices, label="Origin")
     created_after = created("received_at", before=False)
     created_before = created("received_at", before=True)
 
@@ -201,6 +202,7 @@ class DeliveryFilter(AccountFilterSet):
             "status",
             "workflow",
             "event",
+            "origin",
             "created_after",
             "created_before",
             "order_id",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +32,16 @@ MAX_ERRORS_KEPT = 50
 # A kind's step: work on the next batch of `job` (updating its counters and bookmark in
 # memory); True while there is more to do.
 Step = Callable[[Job], bool]
+
+
+class Later(Exception):
+    """Raised by a step that can't go on for now (e.g. the store's API budget is spent): the
+    job waits `seconds`, keeping its progress, and the sweeper hands it out again then."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = max(1.0, float(seconds))
+        self.reason = reason
 
 
 def create(
@@ -73,7 +84,10 @@ def claim(job_id: int) -> Job | None:
     return job
 
 
-PROGRESS = ["done", "error_count", "errors", "last_id", "params", "started_at", "leased_until"]
+PROGRESS = [
+    *["total", "done", "error_count", "errors", "last_id", "params"],
+    *["started_at", "leased_until"],
+]
 
 
 def run(job_id: int, steps: Mapping[str, Step]) -> str:
@@ -91,6 +105,11 @@ def run(job_id: int, steps: Mapping[str, Step]) -> str:
                 job.save(update_fields=["status"])
                 broker.enqueue_job(job.pk)
                 return f"continued: {job.done} of {job.total}"
+    except Later as later:
+        job.status = JobStatus.QUEUED
+        job.leased_until = timezone.now() + timedelta(seconds=later.seconds)
+        job.save(update_fields=[*PROGRESS, "status"])
+        return f"waiting {later.seconds:.0f} s: {later.reason}"
     except Exception as exc:  # the job fails visibly, with its reason; nothing is retried
         logger.exception("Job %s failed", job.pk)
         add_error(job, None, f"The job stopped: {type(exc).__name__}: {exc}")

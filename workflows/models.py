@@ -392,6 +392,7 @@ class StepResult(models.Model):
 class JobKind(models.TextChoices):
     REPLAY_DELIVERIES = "replay_deliveries", "Replay deliveries"
     IMPORT_SUPPRESSIONS = "import_suppressions", "Import suppressed addresses"
+    BACKFILL = "backfill", "Backfill missed events"
 
 
 class JobStatus(models.TextChoices):
@@ -411,7 +412,11 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    params = models.JSONField(default=dict, help_text="What to work on (e.g. the list's filters).")
+    params = models.JSONField(
+        default=dict,
+        help_text="What to work on (a replay's filters; a backfill's authentication, events and "
+        "gap) and what a backfill found (created, duplicates).",
+    )
     total = models.PositiveIntegerField(default=0, help_text="Rows to work on.")
     done = models.PositiveIntegerField(default=0, help_text="Rows worked on so far.")
     error_count = models.PositiveIntegerField(default=0, help_text="Rows that could not be done.")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from integrations import authentications, deliveries, subscriptions
-from workflows import broker, engine, fanout, jobs, replay, retention, runs, services
+from workflows import backfill, broker, engine, fanout, jobs, replay, retention, runs, services
 from workflows.alerts import evaluate as alerts
 from workflows.models import JobKind
 from workflows.sending import suppression_import
@@ -34,6 +34,7 @@ def execute_run(run_id: int) -> str:
 JOB_STEPS = {
     JobKind.REPLAY_DELIVERIES: replay.replay_step,
     JobKind.IMPORT_SUPPRESSIONS: suppression_import.import_step,
+    JobKind.BACKFILL: backfill.backfill_step,
 }
 
 

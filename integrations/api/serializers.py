@@ -75,6 +75,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "store_hash",
             "hash",
             "order_id",
+            "origin",
             "status",
             "attempts",
             "last_error",

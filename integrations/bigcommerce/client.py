@@ -4,7 +4,9 @@ Read-only toward the store: the only writes are to our own webhooks (``/v3/hooks
 sends ``X-Auth-Token`` and JSON headers, has connect/read timeouts, is retried with exponential
 backoff on network errors and 5xx, and honours BigCommerce's rate-limit headers on 429 (read
 with bounds by :mod:`.headers`). A client has a time budget (:mod:`.budget`): no request, sleep
-or slow reply runs past it. Failures are raised as the typed errors of
+or slow reply runs past it. Given the shared API budget (:mod:`.quota`), it takes a slot before
+every request and reports every reply's rate-limit headers, so that all workers and nodes
+together keep to their share of the store's quota. Failures are raised as the typed errors of
 :mod:`integrations.bigcommerce.errors`.
 """
 
@@ -17,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
@@ -26,18 +28,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 from initiator_site import json_input
 
-from . import budget
+from . import budget, quota
 from .errors import (
     AuthenticationFailed,
     BadResponse,
     BigCommerceError,
     InvalidCredentials,
     NotFound,
+    OverBudget,
     PermissionDenied,
     RateLimited,
     Unavailable,
 )
-from .headers import rate_limit
+from .headers import RateLimit, rate_limit
+from .quota import Grant
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # far beyond any reply the app asks for
 READ_CHUNK_BYTES = 64 * 1024
 MAX_HOOK_PAGES = 100  # a safety net should a server keep announcing more pages
 PRODUCTS_PER_PAGE = 250  # the most v2 lists return at once
+ORDERS_PER_PAGE = 250  # v2's largest page
 MAX_PRODUCT_PAGES = 40  # 10,000 line items: a safety net against a server that never ends
 HOOK_FIELDS = frozenset({"scope", "destination", "is_active", "headers"})  # webhook_Put schema
 STORE_HASH_RE = re.compile(r"[a-z0-9]{1,64}")
@@ -107,6 +112,14 @@ def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     return rate_limit(headers).wait
 
 
+class ApiBudget(Protocol):
+    """The shared API budget (:class:`.quota.SharedBudget`), as the client uses it."""
+
+    def acquire(self, store_hash: str, count: int = 1) -> Grant: ...
+
+    def observe(self, store_hash: str, limits: RateLimit, *, rejected: bool = False) -> None: ...
+
+
 _kept_alive = threading.local()
 
 
@@ -151,11 +164,13 @@ class BigCommerceClient:
         max_wait_seconds: float | None = None,
         budget_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        api_budget: ApiBudget | None = None,
     ) -> None:
         """Timeouts, retries and the longest sleep before a retry default to the settings
         (:func:`.budget.client_limits`); ``budget_seconds``, the most this client may spend in
         all, to a delivery task's BigCommerce share (:func:`.budget.delivery_task`). The budget
-        starts with the first request."""
+        starts with the first request. ``api_budget``: the store's shared request budget, or
+        None to send without one (scripts, unit tests)."""
         if not isinstance(store_hash, str) or not STORE_HASH_RE.fullmatch(store_hash):
             raise InvalidCredentials(
                 "The store hash is not valid — check the Store Hash: it is the short lowercase "
@@ -187,6 +202,9 @@ class BigCommerceClient:
             budget_seconds = budget.delivery_task().bigcommerce_seconds
         self._budget = max(0.0, float(budget_seconds))
         self._clock = clock
+        self._api_budget = api_budget
+        self._reserved = 0  # slots of the budget taken ahead (`reserve`), until:
+        self._reserved_until = 0.0
         self._deadline: float | None = None
         self._calls = 0
 
@@ -294,6 +312,55 @@ class BigCommerceClient:
             if isinstance(item, dict) and item.get("id") == refund_id:
                 return item
         raise NotFound(f"BigCommerce has no {what}; it may have been deleted.", status_code=200)
+
+    def list_orders_modified(
+        self, since: str, until: str, *, after_id: int = 0, limit: int = ORDERS_PER_PAGE
+    ) -> list[dict]:
+        """``GET /v2/orders?min_date_modified=&max_date_modified=&min_id=&sort=id:asc``: one
+        page of the orders modified between `since` and `until` (RFC-2822 or ISO-8601 text),
+        with ids above `after_id`, lowest first — a bookmark that holds while orders change
+        (page numbers would shift). An empty list when there are no more."""
+        what = "the orders modified in the gap"
+        params = {
+            "min_date_modified": since,
+            "max_date_modified": until,
+            "min_id": after_id + 1,
+            "sort": "id:asc",
+            "limit": max(1, min(int(limit), ORDERS_PER_PAGE)),
+        }
+        body = self._call("GET", "/v2/orders", what, params=params)
+        if body is None:  # 204: none
+            return []
+        if not isinstance(body, list):
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
+        return [self._object(order, what) for order in body]
+
+    def count_orders_modified(self, since: str, until: str) -> int:
+        """``GET /v2/orders/count`` with the same dates: how many orders changed in the gap."""
+        what = "the count of orders modified in the gap"
+        params = {"min_date_modified": since, "max_date_modified": until}
+        body = self._object(self._call("GET", "/v2/orders/count", what, params=params), what)
+        count = body.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no count).")
+        return count
+
+    def list_order_shipments(self, order_id: int | str) -> list[dict]:
+        """``GET /v2/orders/{id}/shipments``: every shipment of the order, all pages."""
+        order_id = _positive_int(order_id, "order_id")
+        what = f"the shipments of order {order_id}"
+        shipments: list[dict] = []
+        for page in range(1, MAX_PRODUCT_PAGES + 1):
+            params = {"limit": PRODUCTS_PER_PAGE, "page": page}
+            body = self._call("GET", f"/v2/orders/{order_id}/shipments", what, params=params)
+            if body is None:  # 204: no (more) shipments
+                break
+            if not isinstance(body, list):
+                raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
+            shipments.extend(self._object(item, what) for item in body)
+            if len(body) < PRODUCTS_PER_PAGE:
+                break
+        return shipments
 
     # --- our webhooks (the only writes) -----------------------------------------------------
 
@@ -442,6 +509,7 @@ class BigCommerceClient:
                 f"BigCommerce took longer than this task may wait ({self._budget:g} s) "
                 f"for {what} — try again later."
             )
+        self._take_slot(what)
         self._calls += 1
         try:
             response = self._session.request(
@@ -476,11 +544,49 @@ class BigCommerceClient:
                 f"Could not send the request for {what} — check BIGCOMMERCE_API_BASE_URL."
             ) from exc
         logger.debug("BigCommerce %s %s -> %s", method, path, response.status_code)
+        self._report(response)
         if response.status_code >= 300:
             raise self._error_for(response, content, path, what)
         if response.status_code == 204 or not content:
             return None
         return self._json(content, what)
+
+    def reserve(self, count: int, what: str = "these calls") -> None:
+        """Take `count` slots of the store's budget at once, for calls that belong together
+        (a delivery's fetch): either all of them get their slots now, or none is sent and
+        OverBudget says when to come back — so a budget running out halfway wastes no call.
+        Slots not used by the window's end are given up."""
+        if self._api_budget is None:
+            return
+        grant = self._api_budget.acquire(self.store_hash, count)
+        self._check(grant, what)
+        # While the quota is unknown the ledger counted one slot (for the first call) and the
+        # others take their own; slots are used before the window's last moments (EDGE_MS).
+        self._reserved = count if grant.limited else 1
+        self._reserved_until = self._clock() + (grant.left_ms - quota.EDGE_MS) / 1000
+
+    def _take_slot(self, what: str) -> None:
+        """A slot of the store's shared budget, or OverBudget saying when the window resets."""
+        if self._api_budget is None:
+            return
+        if self._reserved and self._clock() < self._reserved_until:
+            self._reserved -= 1
+            return
+        self._reserved = 0
+        self._check(self._api_budget.acquire(self.store_hash), what)
+
+    def _check(self, grant: Grant, what: str) -> None:
+        if not grant.granted:
+            raise OverBudget(
+                f"This app's share of the store's API quota is used up for now (for {what}); "
+                f"it resets in {grant.seconds:.1f} s.",
+                retry_after=grant.seconds,
+            )
+
+    def _report(self, response: requests.Response) -> None:
+        if self._api_budget is not None:
+            limits = rate_limit(response.headers)
+            self._api_budget.observe(self.store_hash, limits, rejected=response.status_code == 429)
 
     def _read(self, response: requests.Response, what: str) -> bytes:
         """The reply's body, within MAX_RESPONSE_BYTES and the budget. The read timeout bounds

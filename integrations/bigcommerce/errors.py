@@ -57,6 +57,12 @@ class RateLimited(BigCommerceError):
     retryable = True
 
 
+class OverBudget(RateLimited):
+    """Our own share of the store's API quota is spent for this window (raised before any
+    request is sent, see :mod:`.quota`); ``retry_after`` is when the window resets. Waiting for
+    it is not a failure: a delivery is rescheduled without counting an attempt."""
+
+
 class Unavailable(BigCommerceError):
     """HTTP 5xx, a network error or a timeout: BigCommerce could not be reached just now."""
 

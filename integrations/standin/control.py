@@ -5,7 +5,8 @@
 - ``POST fire`` ``{"store_hash", "scope", "data"?, "hash"?, "count"?: 1}`` -> POSTs a
   BigCommerce-shaped delivery to every active hook of that store and scope, with the hook's
   headers (any scope: ``store/order/created``, ``store/order/statusUpdated`` — the order then
-  has the new status —, ``store/order/refund/created``, ``store/customer/created``, ...);
+  has the new status —, ``store/order/refund/created``, ``store/customer/created``, ...; the
+  order it is about is recorded as modified, delivered or not: see `history`);
   answers ``[{"hook_id", "destination", "status", "error"?, "payload"}]``.
 - ``GET|POST|DELETE faults``: list / queue ``{"path_contains", "status"?, "times"?: 1,
   "headers"?, "delay_ms"?, "body"?}`` / clear injected failures. ``status`` absent: only delay;
@@ -14,6 +15,10 @@
 - ``POST blocked-domains`` ``{"store_hash", "destination", "time_left"?, "reason"?}``: the
   domain is blocked for that store (``GET /v3/hooks/admin`` reports it); ``DELETE
   blocked-domains`` lifts every block.
+- ``GET rate-limit``: the quota, the window and each store's served and refused requests per
+  window; ``POST rate-limit`` ``{"quota", "window_ms"}`` sets them (and starts counting
+  afresh); ``POST rate-limit/spend`` ``{"store_hash", "count"}``: the store's other apps
+  send that many requests now.
 - ``POST orders/{id}/status`` ``{"store_hash", "status_id", "status"}``: the order's status
   changes (refunded, cancelled, ...); ``POST carts/{id}/convert`` ``{"store_hash"}``: the cart
   becomes an order and is gone from ``v3/carts`` (404) — what a run that waited then sees.
@@ -72,6 +77,7 @@ class StandInControl(StandInState):
             for _ in range(count):
                 payload = samples.delivery_payload(store_hash, scope, data, event_hash)
                 self._status_changed(store_hash, payload)
+                self.history.record(store_hash, scope, payload["data"])
                 results.extend(_deliver(session, hook, payload, timeout) for hook in targets)
         return results
 
@@ -99,6 +105,8 @@ class StandInControl(StandInState):
             elif method == "DELETE":
                 self.clear_faults()
             return self.faults()
+        if path.startswith("/rate-limit"):
+            return self._rate_limit_control(method, path, body)
         if (method, path) == ("GET", "/hooks"):
             return self.hooks()
         match = re.fullmatch(r"/hooks/(\d+)/deactivate", path)
@@ -117,6 +125,19 @@ class StandInControl(StandInState):
         if method == "POST" and match:
             return self.convert_cart(_store_hash_argument(body), match[1])
         raise StandInError(404, f"no control endpoint {method} /_standin{path}")
+
+    def _rate_limit_control(self, method: str, path: str, body: Any) -> dict:
+        limiter = self.rate_limit
+        try:
+            if (method, path) == ("GET", "/rate-limit"):
+                return limiter.describe()
+            if (method, path) == ("POST", "/rate-limit") and isinstance(body, dict):
+                return limiter.configure(body.get("quota"), body.get("window_ms"))
+            if (method, path) == ("POST", "/rate-limit/spend"):
+                return limiter.spend(_store_hash_argument(body), body.get("count"))
+        except ValueError as exc:
+            raise StandInError(400, str(exc)) from None
+        raise StandInError(400, "rate-limit takes GET, or POST {'quota', 'window_ms'}")
 
 
 def _store_hash_argument(body: Any) -> str:

@@ -1,9 +1,12 @@
 """The BigCommerce stand-in: a loopback-only HTTP server for development and benchmarks.
 
 It serves the store API calls this project makes (``/stores/{hash}/v2/store``, ``v3/carts/{id}``,
-``v2/orders/{id}``, its ``products`` (paged) and ``shipments/{id}``, ``v2/customers/{id}``,
-``v3/customers?id:in=``, ``v3/hooks``) with data from
-:mod:`integrations.standin.data`, checks ``X-Auth-Token``, and keeps hooks in memory per store.
+``v2/orders/{id}``, its ``products`` (paged) and ``shipments`` (one, or all), the orders
+modified between two dates (``v2/orders?min_date_modified=...``, and their ``count``),
+``v2/customers/{id}``, ``v3/customers?id:in=``, ``v3/hooks``) with data from
+:mod:`integrations.standin.data`, checks ``X-Auth-Token``, keeps hooks in memory per store, and
+enforces a quota per store and window with BigCommerce's rate-limit headers on every reply
+(:mod:`integrations.standin.quota`).
 
 The control API under ``/_standin/`` (no auth; loopback only) is in
 :mod:`integrations.standin.control`; the in-memory state behind both is in
@@ -28,7 +31,9 @@ from urllib.parse import parse_qs, urlsplit
 from initiator_site import json_input
 
 from . import data as samples
+from . import history
 from .control import StandInControl, is_loopback
+from .quota import DEFAULT_QUOTA, DEFAULT_WINDOW_MS
 from .state import Fault, StandInError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +54,15 @@ STORE_PATH = re.compile(r"/stores/(?P<store>[^/]+)(?P<api>/v[23]/.*)")
 ROUTES = [
     ("GET", r"/v2/store", "GET /v2/store", "_store_info"),
     ("GET", r"/v3/carts/(?P<id>[^/]+)", "GET /v3/carts/{id}", "_cart"),
+    ("GET", r"/v2/orders", "GET /v2/orders", "_orders"),
+    ("GET", r"/v2/orders/count", "GET /v2/orders/count", "_orders_count"),
     ("GET", r"/v2/orders/(?P<id>[^/]+)", "GET /v2/orders/{id}", "_order"),
+    (
+        "GET",
+        r"/v2/orders/(?P<id>[^/]+)/shipments",
+        "GET /v2/orders/{id}/shipments",
+        "_shipments",
+    ),
     (
         "GET",
         r"/v2/orders/(?P<id>[^/]+)/shipments/(?P<shipment>[^/]+)",
@@ -105,6 +118,8 @@ class StandIn(StandInControl):
         port: int = 8765,
         latency_ms: int = 0,
         stores: dict[str, str] | None = None,
+        quota: int = DEFAULT_QUOTA,
+        window_ms: int = DEFAULT_WINDOW_MS,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"the stand-in only listens on loopback, not on {host!r}")
@@ -112,6 +127,7 @@ class StandIn(StandInControl):
         self.port = port
         self.latency_ms = latency_ms
         super().__init__(dict(stores or {DEFAULT_STORE_HASH: DEFAULT_ACCESS_TOKEN}))
+        self.rate_limit.configure(quota, window_ms)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -186,9 +202,15 @@ class StandIn(StandInControl):
                     "the request are not a valid combination for this store.",
                 ),
             )
+        allowed, limit_headers = self.rate_limit.take(store_hash)
+        if not allowed:
+            return Reply(429, v3_error(429, "Too Many Requests"), limit_headers)
         if route is None:
-            return Reply(404, v3_error(404, "The resource at that URL is not found."))
-        return getattr(self, route)(store_hash, params, parse_qs(query), body)
+            reply = Reply(404, v3_error(404, "The resource at that URL is not found."))
+        else:
+            reply = getattr(self, route)(store_hash, params, parse_qs(query), body)
+        reply.headers = {**limit_headers, **reply.headers}
+        return reply
 
     def _route(self, method: str, api_path: str) -> tuple[str | None, str, dict]:
         for route_method, pattern, key, name in COMPILED_ROUTES:
@@ -208,11 +230,62 @@ class StandIn(StandInControl):
         return Reply(200, {"data": cart, "meta": {}})
 
     def _order(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
-        order = samples.order(_int(params["id"]), store_hash)
-        changed = self.order_status(store_hash, _int(params["id"])) if order else None
+        order = self._order_now(store_hash, _int(params["id"]))
+        return Reply(200, order) if order else Reply(404, v2_not_found())
+
+    def _order_now(self, store_hash: str, order_id: int) -> dict | None:
+        """The order with what happened to it: its status, its converted cart, its dates."""
+        order = samples.order(order_id, store_hash)
+        changed = self.order_status(store_hash, order_id) if order else None
         if changed is not None:
             order["status_id"], order["status"] = changed
-        return Reply(200, order) if order else Reply(404, v2_not_found())
+        recorded = self.history.order(store_hash, order_id) if order else None
+        if recorded is not None:
+            order["date_created"] = history.rfc2822(recorded["date_created"])
+            order["date_modified"] = history.rfc2822(recorded["date_modified"])
+            if recorded["cart_id"]:
+                order["cart_id"] = recorded["cart_id"]
+        return order
+
+    def _modified_between(self, store_hash: str, query: dict) -> tuple[list[int], Reply | None]:
+        """The ids of the orders modified within the query's dates (both needed here)."""
+        dates = [
+            history.parse_date((query.get(name) or [""])[0])
+            for name in ("min_date_modified", "max_date_modified")
+        ]
+        if None in dates:
+            message = "min_date_modified and max_date_modified must be RFC-2822 or ISO-8601 dates"
+            return [], Reply(400, [{"status": 400, "message": message}])
+        after = max(_int((query.get("min_id") or ["1"])[0]) - 1, 0)
+        return self.history.modified(store_hash, dates[0], dates[1], after), None
+
+    def _orders(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        ids, refused = self._modified_between(store_hash, query)
+        if refused is not None:
+            return refused
+        if (query.get("sort") or ["id:asc"])[0] not in ("id", "id:asc"):
+            return Reply(400, [{"status": 400, "message": "the stand-in sorts by id:asc only"}])
+        limit = min(max(_int((query.get("limit") or ["50"])[0]), 1), 250)
+        page = max(_int((query.get("page") or ["1"])[0]), 1)
+        chosen = ids[(page - 1) * limit : page * limit]
+        orders = [self._order_now(store_hash, order_id) for order_id in chosen]
+        return Reply(200, orders) if orders else Reply(204)
+
+    def _orders_count(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        ids, refused = self._modified_between(store_hash, query)
+        return refused or Reply(200, {"statuses": [], "count": len(ids)})
+
+    def _shipments(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
+        order_id = _int(params["id"])
+        recorded = self.history.order(store_hash, order_id)
+        if samples.order(order_id, store_hash) is None:
+            return Reply(404, v2_not_found())
+        found = []
+        for shipment_id, created in sorted((recorded or {}).get("shipments", {}).items()):
+            shipment = samples.shipment(order_id, shipment_id, store_hash)
+            shipment["date_created"] = history.rfc2822(created)
+            found.append(shipment)
+        return Reply(200, found) if found else Reply(204)
 
     def _shipment(self, store_hash: str, params: dict, query: dict, body: Any) -> Reply:
         found = samples.shipment(_int(params["id"]), _int(params["shipment"]), store_hash)

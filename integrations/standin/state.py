@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from integrations.standin.data import hook as sample_hook
+from integrations.standin.history import StoreHistory
+from integrations.standin.quota import RateLimiter
 
 FIRST_HOOK_ID = 18048287  # the id in BigCommerce's example
 
@@ -53,6 +55,8 @@ class StandInState:
         self._gone_carts: set[tuple[str, str]] = set()
         # Domains BigCommerce stopped delivering to, per store (GET /v3/hooks/admin).
         self._blocked: dict[str, list[dict]] = {}
+        self.rate_limit = RateLimiter()  # its own lock
+        self.history = StoreHistory()  # its own lock: the orders events were fired for
 
     # --- control (also reachable over HTTP under /_standin/) -------------------------------
 

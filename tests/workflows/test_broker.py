@@ -1,5 +1,6 @@
 """The cluster's delivery relay: the receiver stores, each poll hands out what is due, once."""
 
+import itertools
 import os
 
 import pytest
@@ -17,9 +18,12 @@ from workflows.broker import FastORM, RelayRedis
 pytestmark = pytest.mark.django_db
 
 
+SHIPMENT_IDS = itertools.count(100)
+
+
 def receive(client, auth, hash_):
     sub = subscription_for(auth, "shipment_created")
-    body = delivery_body("shipment_created")
+    body = delivery_body("shipment_created", id=next(SHIPMENT_IDS))  # one per shipment
     body["hash"] = hash_
     assert post_delivery(client, sub, body).status_code == 200
     return WebhookDelivery.objects.get(hash=hash_)

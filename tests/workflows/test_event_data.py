@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.models import BigCommerceAuthentication
 from integrations.subscriptions import subscription_for
-from tests.factories import delivery_body
+from tests.factories import delivery_body, event_resource_id
 from workflows.models import Step, WorkflowRun
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +46,11 @@ def email_workflow(make_workflow, config, name="Shipped", event="shipment_create
     return workflow
 
 
-def deliver(auth, post_delivery, event="shipment_created", times=1):
+def deliver(auth, post_delivery, event="shipment_created", times=1, first=0):
+    """`times` new events (the first BigCommerce's example, unless `first` is past it)."""
     sub = subscription_for(auth, event)
-    for _ in range(times):
-        body = delivery_body(event)
+    for number in range(first, first + times):
+        body = delivery_body(event, **({"id": event_resource_id(event, number)} if number else {}))
         body["hash"] = uuid.uuid4().hex
         assert post_delivery(sub, body).status_code == 200
 
@@ -111,7 +112,7 @@ def test_the_stores_settings_are_read_once_a_day_per_authentication(
     BigCommerceAuthentication.objects.filter(pk=auth.pk).update(
         store_settings_fetched_at=timezone.now() - timedelta(days=1, minutes=1)
     )
-    deliver(auth, post_delivery, times=1)
+    deliver(auth, post_delivery, times=1, first=3)
     # then the store is read again
     assert len(store.calls("GET", "/v2/store")) == 2
 

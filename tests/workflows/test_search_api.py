@@ -32,7 +32,7 @@ def shipments(make_workflow, auth, post_delivery, store):
         [(101, "Jane.Smith@example.com"), (102, "jane.smith@example.com"), (103, "bob@example.com")]
     ):
         store.customer_v3 = {**store.customer_v3, "email": email}
-        body = delivery_body("shipment_created", orderId=order_id)
+        body = delivery_body("shipment_created", orderId=order_id, id=order_id)
         body["hash"] = f"shipment-{number}"
         assert post_delivery(sub, body).status_code == 200
     return workflow

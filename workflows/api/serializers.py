@@ -425,6 +425,7 @@ class JobSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "status",
+            "params",
             "total",
             "done",
             "error_count",

@@ -23,6 +23,8 @@ def job_detail(request, pk):
         query = QueryDict(job.params.get("filters", ""), mutable=True)
         query.pop("status", None)
         filters = query.urlencode()
+    elif job.kind == JobKind.BACKFILL:
+        filters = "origin=backfill"
     context = {
         "job": job,
         "percent": round(100 * job.done / job.total) if job.total else 100,

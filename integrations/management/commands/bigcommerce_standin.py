@@ -8,6 +8,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.standin import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_HASH, StandIn, is_loopback
+from integrations.standin.quota import DEFAULT_QUOTA, DEFAULT_WINDOW_MS
 
 
 class Command(BaseCommand):
@@ -36,6 +37,15 @@ class Command(BaseCommand):
             help="X-Auth-Token it accepts (a development value, not a secret).",
         )
         parser.add_argument(
+            "--quota",
+            type=int,
+            default=DEFAULT_QUOTA,
+            help="Requests each store may receive per window; more are answered 429.",
+        )
+        parser.add_argument(
+            "--window-ms", type=int, default=DEFAULT_WINDOW_MS, help="The quota's window."
+        )
+        parser.add_argument(
             "--bind",
             default="127.0.0.1",
             help="Loopback address to listen on (127.0.0.1, ::1 or localhost).",
@@ -52,9 +62,17 @@ class Command(BaseCommand):
             raise CommandError("--store-hash must be lowercase letters and digits, e.g. 'standin'.")
         if options["latency_ms"] < 0:
             raise CommandError("--latency-ms must be 0 or more.")
-        standin = StandIn(
-            bind, options["port"], options["latency_ms"], {store_hash: options["access_token"]}
-        )
+        try:
+            standin = StandIn(
+                bind,
+                options["port"],
+                options["latency_ms"],
+                {store_hash: options["access_token"]},
+                quota=options["quota"],
+                window_ms=options["window_ms"],
+            )
+        except ValueError as exc:
+            raise CommandError(f"--quota / --window-ms: {exc}") from exc
         try:
             standin.start()
         except (OSError, OverflowError) as exc:
@@ -66,6 +84,7 @@ class Command(BaseCommand):
             f"  Store hash:   {store_hash}\n"
             f"  Access token: {options['access_token']}\n"
             f"  Latency:      {options['latency_ms']} ms per store API call\n"
+            f"  Quota:        {options['quota']} requests per {options['window_ms']} ms\n"
             f"  Control API:  {base}/_standin/ (stats, stats/reset, fire, faults, hooks)\n"
             "Press Ctrl+C to stop."
         )

@@ -7,7 +7,10 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         # The [Survey | …] merge codes, the survey_invite step and its form in the editor.
-        from surveys import codes  # noqa: F401  (registers its code group on import)
+        from surveys import (
+            codes,  # noqa: F401  (registers its code group on import)
+            dashboard,
+        )
         from surveys.invite_step import SurveyInviteStep
         from surveys.starters import register_all
         from surveys.ui.step_form import SurveyInviteForm
@@ -17,3 +20,4 @@ class SurveysConfig(AppConfig):
         register(SurveyInviteStep())
         STEP_FORMS[SurveyInviteForm.step_type] = SurveyInviteForm
         register_all()  # the wizard's starter templates
+        dashboard.register()  # survey responses per day on the dashboard

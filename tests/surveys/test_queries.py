@@ -97,3 +97,23 @@ def test_surveys_of_an_account_are_its_own(survey, other_account):
     # Then each account lists only its own
     assert list(queries.surveys_of(survey.account_id)) == [survey]
     assert list(queries.surveys_of(other_account.pk)) == [theirs]
+
+
+def test_the_dashboard_counts_real_responses_per_day_they_were_started(account, survey):
+    # Given a submitted and a partial response today, one 40 days ago, and a test event's
+    from workflows.dashboard import stats
+
+    now = timezone.now()
+    respond(make_invitation(survey)[0], score=9)
+    respond(make_invitation(survey)[0], score=4, submitted=False)
+    respond(make_invitation(survey)[0], score=7, started_at=now - timedelta(days=40))
+    respond(make_invitation(survey, is_test=True)[0], score=10)
+
+    # When the dashboard's last 30 days are counted
+    win = stats.window(30, now)
+    series = {s["key"]: s for s in stats.daily(account.pk, win)}
+
+    # Then the survey series has today's two responses, one of them submitted
+    lines = {line["key"]: line["values"] for line in series["survey_responses"]["lines"]}
+    assert lines["started"][-1] == 2 and sum(lines["started"]) == 2
+    assert lines["submitted"][-1] == 1 and sum(lines["submitted"]) == 1

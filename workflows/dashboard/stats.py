@@ -21,7 +21,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integrations.models import WebhookDelivery, WebhookSubscription
-from workflows.models import RunStatus, SentEmail, SkipReason, Workflow, WorkflowRun
+from workflows.models import (
+    FilteredDelivery,
+    RunStatus,
+    SentEmail,
+    SkipReason,
+    Workflow,
+    WorkflowRun,
+)
 
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 365, 30
 
@@ -83,7 +90,7 @@ def per_day(rows: QuerySet, when: str, start: datetime, end: datetime, *by: str)
     )
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
     # SQLite hands TruncDate back as text on some paths; PostgreSQL as a date.
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -103,7 +110,7 @@ def account_runs(account_id: int) -> QuerySet:
 def deliveries_per_day(account_id: int, start: datetime, end: datetime) -> Counts:
     counts: Counts = {"received": {}}
     for day, n in per_day(account_deliveries(account_id), "received_at", start, end):
-        counts["received"][_as_date(day)] = n
+        counts["received"][as_date(day)] = n
     return counts
 
 
@@ -132,14 +139,23 @@ def runs_per_day(account_id: int, start: datetime, end: datetime) -> Counts:
     rows = per_day(account_runs(account_id), "created_at", start, end, "status", "skip_reason")
     for day, status, reason, n in rows:
         line = counts[run_line(status, reason)]
-        line[_as_date(day)] = line.get(_as_date(day), 0) + n
+        line[as_date(day)] = line.get(as_date(day), 0) + n
     return counts
 
 
 def emails_per_day(account_id: int, start: datetime, end: datetime) -> Counts:
     counts: Counts = {"sent": {}}
     for day, n in per_day(SentEmail.objects.filter(account_id=account_id), "sent_at", start, end):
-        counts["sent"][_as_date(day)] = n
+        counts["sent"][as_date(day)] = n
+    return counts
+
+
+def filtered_per_day(account_id: int, start: datetime, end: datetime) -> Counts:
+    """Deliveries a workflow's trigger filter held back (no run exists for them), per day."""
+    counts: Counts = {"held_back": {}}
+    rows = FilteredDelivery.objects.filter(workflow__account_id=account_id)
+    for day, n in per_day(rows, "created_at", start, end):
+        counts["held_back"][as_date(day)] = n
     return counts
 
 
@@ -149,6 +165,12 @@ DAILY_SERIES: list[DailySeries] = [
     ),
     DailySeries("runs", "Runs by outcome", runs_per_day, RUN_LINES),
     DailySeries("emails", "Customer emails sent", emails_per_day, (Line("sent", "Sent"),)),
+    DailySeries(
+        "filtered",
+        "Deliveries held back by trigger filters",
+        filtered_per_day,
+        (Line("held_back", "Held back (no run)"),),
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.models import WebhookDelivery
 from workflows.dashboard import stats
-from workflows.models import SentEmail, WorkflowRun
+from workflows.models import FilteredDelivery, SentEmail, WorkflowRun
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -60,6 +60,10 @@ def activity(account, other_account, other_auth, make_workflow, make_delivery):
     make_email(account, ok, at(1))
     make_email(account, ok, at(1, hour=23))
     make_email(other_account, None, at(1))
+    held = FilteredDelivery.objects.create(
+        delivery=make_delivery(status="processed"), workflow=thanks, reason="status is Pending"
+    )
+    FilteredDelivery.objects.filter(pk=held.pk).update(created_at=at(3))
     return survey, thanks
 
 
@@ -76,6 +80,7 @@ def test_daily_series_count_each_day_of_the_account(account, activity):
     # Then each day has exactly the account's rows of that day, test runs and older rows left out
     assert len(dates) == 30 and dates[-1] == NOW.date()
     assert line("deliveries", "received") == {at(2).date(): 2, at(0).date(): 1}
+    assert line("filtered", "held_back") == {at(3).date(): 1}
     assert line("runs", "succeeded") == {at(1).date(): 2}
     assert line("runs", "failed") == {at(1).date(): 1}
     assert line("runs", "skipped_send_once") == {at(0).date(): 1}

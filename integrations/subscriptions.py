@@ -20,7 +20,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from integrations import authentications, hook_hygiene
-from integrations.bigcommerce import errors
+from integrations.bigcommerce import errors, quota
 from integrations.events import get_event
 from integrations.models import (
     BigCommerceAuthentication,
@@ -244,7 +244,7 @@ def _is_healthy(sub: WebhookSubscription, hooks: list[dict]) -> bool:
 def _hooks_of_stores(stores) -> dict[int, list[dict] | errors.BigCommerceError]:
     """`GET /v3/hooks` of each store that has a hook to check, several stores at a time (one
     call per store: each store's own quota sees one): authentication id -> hooks, or the
-    error. Only HTTP happens in the threads; the database is used by the caller alone."""
+    error. Only HTTP and the Redis budget are used in the threads."""
     auths = [
         subs[0].authentication
         for subs in stores
@@ -258,6 +258,11 @@ def _hooks_of_stores(stores) -> dict[int, list[dict] | errors.BigCommerceError]:
         except errors.BigCommerceError as exc:
             return auth.pk, exc
 
+    if not isinstance(quota.ledger(), quota.RedisLedger):
+        # The API budget's ledger is then the database, which each call writes: the calls stay
+        # in this thread, on its connection (SQLite has one writer; a test's transaction is
+        # this thread's).
+        return dict(map(listed, auths))
     with ThreadPoolExecutor(max_workers=CHECK_CONCURRENCY) as pool:
         return dict(pool.map(listed, auths))
 

@@ -417,7 +417,9 @@ def fire(auth, post_delivery):
     def fire(event="shipment_created", **data):
         number = next(counter)
         if number > 1000 and "id" not in data:  # another event: another shipment or cart
-            data["id"] = factories.event_resource_id(event, number)
+            resource_id = factories.event_resource_id(event, number)
+            if resource_id is not None:
+                data["id"] = resource_id
         body = factories.delivery_body(event, **data)
         body["hash"] = f"hash-{number}"
         response = post_delivery(subscription_for(auth, event), body)

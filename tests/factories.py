@@ -115,12 +115,15 @@ def delivery_body(event: str, **data_overrides) -> dict:
     return body
 
 
-def event_resource_id(event: str, number: int) -> int | str:
+def event_resource_id(event: str, number: int) -> int | str | None:
     """The `data.id` of the `number`th distinct event: a shipment id, or a cart's UUID (one
-    delivery is kept per shipment or converted cart)."""
+    delivery is kept per shipment or converted cart); None for the other events, whose
+    example's id is kept (an order's status can change many times)."""
     if event == SHIPMENT:
         return 12 + number  # BigCommerce's example shipment is 12
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-cart-{number}"))
+    if event in (CONVERTED, ABANDONED):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-cart-{number}"))
+    return None
 
 
 def shipment(

@@ -61,9 +61,11 @@ def split(data: bytes, size: int) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
-def padded(order_id: int, size: int, event_hash: str | None = None) -> bytes:
+def padded(
+    order_id: int, size: int, event_hash: str | None = None, shipment_id: int | None = None
+) -> bytes:
     """A valid delivery padded with an extra field to exactly `size` bytes."""
-    delivery = shipment(order_id, event_hash)
+    delivery = shipment(order_id, event_hash, shipment_id=shipment_id)
     delivery["padding"] = ""
     delivery["padding"] = "x" * (size - len(json.dumps(delivery)))
     body = json.dumps(delivery).encode()
@@ -72,13 +74,18 @@ def padded(order_id: int, size: int, event_hash: str | None = None) -> bytes:
 
 
 def test_a_valid_chunked_delivery_is_stored(web, make_active_workflow):
-    # Given an active workflow's subscription, and valid deliveries cut into chunks
+    # Given an active workflow's subscription, and valid deliveries (three shipments of one
+    # order) cut into chunks
     _wf, sub = make_active_workflow()
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     cases = {
-        "50-byte-chunks": split(json.dumps(shipment(1001, "chunked-50")).encode(), 50),
-        "1-byte-chunks": split(json.dumps(shipment(1001, "chunked-1")).encode(), 1),
-        "at-the-limit": split(padded(1001, limit, "chunked-limit"), 4096),
+        "50-byte-chunks": split(
+            json.dumps(shipment(1001, "chunked-50", shipment_id=5001)).encode(), 50
+        ),
+        "1-byte-chunks": split(
+            json.dumps(shipment(1001, "chunked-1", shipment_id=5002)).encode(), 1
+        ),
+        "at-the-limit": split(padded(1001, limit, "chunked-limit", shipment_id=5003), 4096),
     }
     for case, chunks in cases.items():
         # When BigCommerce (or a proxy in front) sends one chunked, without a Content-Length

@@ -271,6 +271,7 @@ def admin_pages(client, user):
 
 def ui_pages(client, user):
     """Every UI page from the URLconf (GET), for the objects that exist."""
+    from surveys.models import Survey
     from workflows.models import Job, Suppression, Workflow
 
     client.force_login(user)
@@ -286,6 +287,7 @@ def ui_pages(client, user):
         "integrations.BigCommerceAuthentication": BigCommerceAuthentication.objects.first(),
         "integrations.WebhookDelivery": WebhookDelivery.objects.first(),
         "integrations.WebhookSubscription": WebhookSubscription.objects.first(),
+        "surveys.Survey": Survey.objects.first(),
     }
     for route in urlconf.routes():
         if route.name in urlconf.PUBLIC - {"login"} or route.is_api:
@@ -299,6 +301,8 @@ def ui_pages(client, user):
             else:
                 kwargs[param] = {
                     "position": 0,
+                    "index": 0,
+                    "branch": "then",
                     "step_type": "send_email",
                     "event": "shipment_created",
                 }[param]

@@ -68,6 +68,8 @@ def url_for(route: urlconf.Route, objects: dict) -> str:
     values = {
         "pk": lambda: objects[route.model_label()].pk,
         "position": lambda: 0,
+        "index": lambda: 0,
+        "branch": lambda: "then",
         "step_type": lambda: "send_email",
         "event": lambda: "shipment_created",
         "uuid": lambda: objects["integrations.WebhookSubscription"].uuid,
@@ -85,7 +87,7 @@ def call(client, method: str, url: str):
 
 
 def test_every_route_is_classified():
-    known = {"pk", "position", "step_type", "event", "uuid"}
+    known = {"pk", "position", "index", "branch", "step_type", "event", "uuid"}
     for route in PRIVATE:
         assert set(route.params) <= known, f"{route.name}: add its parameters to url_for"
         if "pk" in route.params:

@@ -51,6 +51,8 @@ MEMBER_UI_ROUTES = {
     "sending:suppression-export",
     "surveys:list",
     "surveys:edit",
+    "surveys:results",
+    "surveys:results-csv",
 }
 SAFE_METHODS = {"get", "head", "options"}
 

@@ -21,6 +21,7 @@ A client uses the budget when given one (``BigCommerceClient(api_budget=SHARED)`
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -29,8 +30,11 @@ from functools import cache
 
 from django.conf import settings
 from django.db.models import F
+from redis.exceptions import RedisError
 
 from .headers import RateLimit
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_MS = 30_000  # BigCommerce's window, until a reply says otherwise
 DEFAULT_SHARE_PERCENT = 50.0
@@ -324,8 +328,14 @@ class SharedBudget:
     def acquire(self, store_hash: str, count: int = 1) -> Grant:
         """Take `count` requests' slots of the store's budget, all or none (never more than
         the allowance: a bigger count takes all of it). While the quota is unknown, one slot
-        is counted and none is checked (`Grant.limited` is false)."""
-        return self.ledger().acquire(store_hash, share(), now_ms(), max(1, int(count)))
+        is counted and none is checked (`Grant.limited` is false). A Redis that can't be
+        reached grants unchecked, as an unknown quota does: the budget is our courtesy to the
+        store's other apps, and BigCommerce's own 429 still stops us."""
+        try:
+            return self.ledger().acquire(store_hash, share(), now_ms(), max(1, int(count)))
+        except RedisError as exc:
+            logger.warning("API budget not checked (Redis unreachable): %s", exc)
+            return Grant(granted=True, left_ms=0, limited=False)
 
     def observe(self, store_hash: str, limits: RateLimit, *, rejected: bool = False) -> None:
         """Tell the ledger what a reply's rate-limit headers said (``rejected``: a 429)."""
@@ -333,7 +343,10 @@ class SharedBudget:
         seen = Observation.of(limits, at, rejected=rejected)
         if seen.quota is None and seen.window_ms is None and seen.end_ms is None:
             return
-        self.ledger().observe(store_hash, seen, at)
+        try:
+            self.ledger().observe(store_hash, seen, at)
+        except RedisError as exc:
+            logger.warning("API budget not updated (Redis unreachable): %s", exc)
 
 
 SHARED = SharedBudget()

@@ -16,6 +16,7 @@ from django.db import connection
 from integrations.bigcommerce import quota
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.bigcommerce.errors import OverBudget
+from integrations.bigcommerce.headers import RateLimit
 from integrations.models import ApiBudget
 from tests.factories import STANDIN_STORE
 
@@ -195,3 +196,16 @@ def test_the_share_setting_is_read_within_bounds(settings):
         assert quota.share() == fraction
     # And our allowance is at least one request per window
     assert quota.allowance(1, 0.5) == 1 and quota.allowance(150, 0.5) == 75
+
+
+def test_an_unreachable_redis_lets_calls_through_unchecked(no_sockets):
+    # Given a budget kept in a Redis that can't be reached
+    budget = quota.SharedBudget(quota.RedisLedger("redis://127.0.0.1:6379/0"))
+
+    # When a client takes a slot, and reports a reply's headers
+    grant = budget.acquire(STANDIN_STORE)
+    budget.observe(STANDIN_STORE, RateLimit(requests_left=10, requests_quota=100, window=30.0))
+
+    # Then the call goes ahead unchecked (BigCommerce's own 429 still stops it), nothing raised
+    assert grant.granted and not grant.limited
+    assert no_sockets  # Redis was tried

@@ -72,11 +72,13 @@ def check_subscriptions(started: int | None = None) -> dict[str, int]:
     stores' time zones again once a day (sending windows). A pass that runs out of time puts
     the rest on the queue, carrying its start (a Unix time) so the next takes only the stores
     not checked since."""
-    started = started or int(time.time())
-    since = datetime.fromtimestamp(started, tz=UTC)
+    # A first pass checks every store; a continuation only those not checked since the first
+    # began (a store registered a moment ago is as due as any other on a first pass).
+    first_started = time.time()
+    since = datetime.fromtimestamp(started, tz=UTC) if started else None
     found = subscriptions.check_all(budget_seconds=CHECK_SECONDS, checked_before=since)
     if found.more:
-        broker.enqueue_hook_check(started)
+        broker.enqueue_hook_check(started or int(first_started))
         return {**found.counts, "stores": found.stores}
     timezones = authentications.refresh_timezones(services.windowed_authentication_ids())
     return {**found.counts, "stores": found.stores, "timezones": timezones}

@@ -40,16 +40,27 @@ class NotOpen(Exception):
         self.state = state
 
 
+# The columns the response page and the saving of answers read. The page's query is compiled
+# on every request, and at the bench compiling it cost more than the rest of the page: each
+# column left out is time saved. (The token itself is never read: it would be decrypted.)
+PAGE_COLUMNS = (
+    "survey_id", "workflow_id", "run_id", "authentication_id", "step_position", "order_id",
+    "cart_id", "customer_id", "email", "is_test", "merge_snapshot", "expires_at", "closed_at",
+    "survey__updated_at", "survey__thank_you_text", "survey__promoter_redirect_url",
+    "survey__passive_redirect_url", "survey__detractor_redirect_url",
+    "response__invitation", "response__answers", "response__score", "response__outcome", "response__submitted_at",
+)  # fmt: skip
+
+
 def find(token: str) -> Invitation | None:
     """The invitation a token opens (its survey and response loaded: one query); None for any
     other text. Only a well-formed token costs a query."""
     if not isinstance(token, str) or not tokens.well_formed(token):
         return None
     try:
-        # The token is never needed here (and would be decrypted on reading).
         return (
             Invitation.objects.select_related("survey", "response")
-            .defer("token")
+            .only(*PAGE_COLUMNS)
             .get(token_hash=tokens.digest(token))
         )
     except Invitation.DoesNotExist:

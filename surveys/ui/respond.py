@@ -3,7 +3,7 @@
 - GET shows the survey (question texts rendered from the invitation's merge snapshot, never
   from anything else); ``?score=N`` is a score link's click: it answers the first question
   (a partial response) and shows the rest.
-- POST (CSRF-protected: the page sets the cookie) submits the answers: problems are shown on
+- POST (CSRF-protected: the form's token sets the cookie) submits the answers: problems are shown on
   the page (400) with the input kept; a form our page never makes is refused (400); a body
   over ``MAX_BODY_BYTES`` is refused (413) unread. Then the thank-you text, or the survey's
   redirect for the respondent's outcome (an http(s) address, merge values URL-encoded).
@@ -24,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from initiator_site.ratelimit import limited
@@ -66,7 +65,6 @@ def _rate_limit() -> int:
     return settings.SURVEY_PAGE_RATE_LIMIT
 
 
-@ensure_csrf_cookie
 @require_http_methods(["GET", "POST"])
 @limited("survey", limit=_rate_limit, window_seconds=60, refuse=_too_many)
 def survey_page(request, token: str):

@@ -230,6 +230,22 @@ def test_the_page_costs_one_query_once_its_questions_are_known(
     assert "A new question?" in page and "Recommend us" not in page
 
 
+def test_answering_costs_a_fixed_number_of_queries(client, invited, django_assert_num_queries):
+    # Given a page already shown once (its questions known)
+    path, invitation = invited
+    client.get(path)
+    # When a score link is clicked: the invitation (with its survey and response), then the
+    # partial response saved in a transaction; no column is read late
+    with django_assert_num_queries(6):
+        assert client.get(path + "?score=9").status_code == 200
+    # When the answers are submitted: the invitation, then the response updated and submitted
+    # and the invitation closed, in a transaction
+    with django_assert_num_queries(6):
+        assert client.post(path, GOOD).status_code == 302
+    stored = SurveyResponse.objects.get(invitation=invitation)
+    assert stored.submitted_at is not None and stored.email == "ann@example.com"
+
+
 def test_options_and_texts_are_escaped(client, account):
     # Given a survey whose option and question texts look like HTML
     hostile = make_survey(

@@ -48,7 +48,8 @@ PAGE_COLUMNS = (
     "cart_id", "customer_id", "email", "is_test", "merge_snapshot", "expires_at", "closed_at",
     "survey__updated_at", "survey__thank_you_text", "survey__promoter_redirect_url",
     "survey__passive_redirect_url", "survey__detractor_redirect_url",
-    "response__invitation", "response__answers", "response__score", "response__outcome", "response__submitted_at",
+    "response__invitation", "response__answers", "response__score", "response__outcome",
+    "response__submitted_at",
 )  # fmt: skip
 
 

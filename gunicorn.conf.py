@@ -6,6 +6,7 @@ workers read a request in the worker itself, so a client that sends slowly holds
 Every value can be overridden from the environment (GUNICORN_*); see README "Production".
 """
 
+import logging
 import multiprocessing
 import os
 
@@ -30,3 +31,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Request line and header limits well under BigCommerce's needs but bounded.
 limit_request_line = 4094
 limit_request_fields = 100
+
+
+def post_fork(server, worker):
+    """The access log's request lines without the survey and unsubscribe tokens."""
+    from initiator_site.log_filters import RedactTokens
+
+    logging.getLogger("gunicorn.access").addFilter(RedactTokens())

@@ -288,9 +288,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"tokens": {"()": "initiator_site.log_filters.RedactTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The loggers that write request paths: the survey and unsubscribe tokens redacted.
+        "django.request": {"filters": ["tokens"]},
+        "django.server": {"filters": ["tokens"]},
+        "initiator.access": {"filters": ["tokens"]},
+    },
 }
 
 # --- Deployment hardening (DEBUG off) -------------------------------------------------------

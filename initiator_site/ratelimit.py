@@ -1,15 +1,19 @@
-"""A small fixed-window rate limiter on Django's cache, for public endpoints (the unsubscribe
-page). One counter per (scope, client address, window); with a shared cache (``CACHE_URL``,
-e.g. Redis) the limit holds across web processes, with the default local-memory cache per
-process."""
+"""A small fixed-window rate limiter on Django's cache, for the public pages (survey and
+unsubscribe). One counter per (scope, client address, window); with a shared cache
+(``CACHE_URL``, e.g. Redis) the limit holds across web processes, with the default local-memory
+cache per process. When the cache can't be reached, requests go through unlimited (logged):
+the limiter guards the pages, it must not take them down."""
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
@@ -47,7 +51,16 @@ def limited(scope: str, *, limit, window_seconds: int, refuse):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             most = limit() if callable(limit) else limit
-            if not hit(scope, client_address(request), limit=most, window_seconds=window_seconds):
+            try:
+                allowed = hit(
+                    scope, client_address(request), limit=most, window_seconds=window_seconds
+                )
+            except Exception as exc:  # any cache backend's connection error
+                logger.warning(
+                    "Rate limit %r not checked: the cache failed (%s)", scope, type(exc).__name__
+                )
+                allowed = True
+            if not allowed:
                 return refuse(request)
             return view(request, *args, **kwargs)
 

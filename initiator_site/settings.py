@@ -150,6 +150,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # --- Cache (the unsubscribe page's rate limit) ----------------------------------------------
 # Local memory per process by default; a shared one (redis://…) makes limits hold across them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that hangs must not hold a page: the rate limiter lets requests through when
+    # the cache fails (initiator_site/ratelimit.py).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 # How many proxies in front append to X-Forwarded-For (0: none; clients are REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Requests per minute one client address may make to a survey's response page (/s/…/).

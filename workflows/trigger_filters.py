@@ -100,7 +100,7 @@ def validate_filter(config: Any, event_key: str) -> dict[str, Any]:
             cleaned.update(validate_condition(condition, event_key))
         except ValidationError as exc:
             errors.extend(ValidationError(message) for message in exc.messages)
-    elif config.get("match", "all") not in MATCH_MODES:
+    elif not isinstance(match := config.get("match", "all"), str) or match not in MATCH_MODES:
         errors.append(ValidationError("match: must be 'all' or 'any'."))
     if errors:
         raise ValidationError(errors)

@@ -2,7 +2,9 @@
 workflow's settings form, and their defaults in the setup wizard."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from workflows import trigger_filters
 from workflows.models import Workflow
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +71,29 @@ def test_a_filter_the_event_cannot_apply_is_refused(api, auth, event, trigger_fi
 
 @pytest.mark.parametrize(
     "trigger_filter",
-    [{"status_to": [1000]}, {"status_to": "2"}, {"channels": [-1]}, {"match": "most"}, []],
+    [
+        {"status_to": [1000]},
+        {"status_to": "2"},
+        {"channels": [-1]},
+        {"match": "most"},
+        {"match": ["any"]},
+        {"match": {"any": 1}},
+        [],
+    ],
 )
 def test_a_malformed_filter_is_a_400_not_a_500(api, auth, trigger_filter):
     refused = new_workflow(api, auth, "order_status_updated", trigger_filter=trigger_filter)
     assert refused.status_code == 400
     assert "trigger_filter" in refused.json()
+
+
+@pytest.mark.parametrize("match", ["most", ["any"], {"any": 1}, 1])
+def test_a_bad_match_without_rules_is_a_validation_error(match):
+    # Given a filter with no rules and a match that is not 'all' or 'any' (JSON of any shape)
+    # When it is checked, then the error names the field
+    with pytest.raises(ValidationError) as refused:
+        trigger_filters.validate_filter({"match": match}, "order_status_updated")
+    assert refused.value.messages == ["match: must be 'all' or 'any'."]
 
 
 def test_changing_the_event_checks_the_filter_again(api, auth):

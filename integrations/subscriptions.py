@@ -119,14 +119,24 @@ def ensure_registered(sub: WebhookSubscription) -> WebhookSubscription:
 
 
 def ensure_unregistered(sub: WebhookSubscription) -> WebhookSubscription:
-    """No workflow wants it any more: delete BigCommerce's hook (a missing one is fine)."""
-    sub.wanted = False
-    if sub.hook_id is None:
+    """No workflow wants it any more: delete BigCommerce's hook (a missing one is fine). A
+    subscription that was wanted but recorded no hook (BigCommerce made it, then the save was
+    lost) has it looked up by scope and destination, so it stops delivering now rather than at
+    the next periodic check."""
+    was_wanted, sub.wanted = sub.wanted, False
+    url = webhook_url(sub)
+    look_up = sub.hook_id is None and was_wanted and url is not None
+    if sub.hook_id is None and not look_up:
         _record(sub, SubscriptionStatus.NOT_REGISTERED, "No active workflow listens to this event.")
         return sub
     try:
         with authentications.client_for(sub.authentication) as client:
-            client.delete_hook(sub.hook_id)
+            hook_id = sub.hook_id
+            if look_up:
+                hook = _find_hook(client.list_hooks(), get_event(sub.event).scope, url)
+                hook_id = hook["id"] if hook else None
+            if hook_id is not None:
+                client.delete_hook(hook_id)
     except errors.BigCommerceError as exc:
         _record(sub, SubscriptionStatus.ERROR, f"Could not delete the hook: {exc.message}")
         return sub

@@ -77,6 +77,21 @@ def test_a_hook_created_but_not_yet_recorded_for_a_wanted_subscription_is_adopte
     assert subscription_for(auth, "shipment_created").hook_id == hook_id
 
 
+def test_pausing_the_last_workflow_deletes_a_hook_that_was_never_recorded(
+    make_workflow, auth, store
+):
+    # Given an active workflow whose hook BigCommerce made but whose save was lost
+    workflow = make_workflow("shipment_created", status="draft")
+    services.activate(workflow)
+    sub = subscription_for(auth, "shipment_created")
+    WebhookSubscription.objects.filter(pk=sub.pk).update(hook_id=None)
+    # When the workflow is paused, before any periodic check
+    services.pause(workflow)
+    # Then the hook is found by its scope and destination and deleted at once
+    assert store.hooks == {}
+    assert subscription_for(auth, "shipment_created").status == "not_registered"
+
+
 def test_a_changed_public_base_url_leaves_no_hook_at_the_old_address(
     make_workflow, auth, store, settings
 ):

@@ -4,8 +4,9 @@ the invitations whose next reminder is due, and only those still unanswered and 
 One query reads a batch of due invitations (unanswered: no submitted response; unexpired;
 their invitation email sent; their run kept), with their run, workflow, account and survey
 questions; then each reminder costs the sending gate's one read, one UPDATE that takes it (so
-two passes never send it twice: a pass that loses the race skips it) and the sent email's
-INSERT. The batch bounds a pass; what is left is due at the next.
+two passes never send it twice: a pass that loses the race skips it), the sent email's
+INSERT and its copy on the run (shown on the run page with the invitation it follows). The
+batch bounds a pass; what is left is due at the next.
 
 A reminder is the invitation email again (its subject after "Reminder: "), with the same link,
 through the same sending gate: a customer who unsubscribed since, or whose frequency cap is
@@ -22,8 +23,10 @@ from django.utils import timezone
 
 from surveys import invitations
 from surveys.models import Invitation, SurveyResponse
+from workflows import sent_messages
 from workflows.models import StepResult, StepStatus
 from workflows.sending import gate
+from workflows.steps.base import EmailCopy
 from workflows.steps.send_email import build_message, compose, message_id_of
 
 BATCH = 200
@@ -104,6 +107,8 @@ def remind(invitation: Invitation, now: datetime, result: Pass) -> None:
         result.failed += 1
         return
     gate.record_sent(run, None, verdict.recipients, message_id_of(message), now)
+    copy = EmailCopy((invitation.email,), content.subject, content.text, content.html)
+    sent_messages.record(run, invitation.step_position, copy, now)
     result.sent += 1
 
 

@@ -58,6 +58,10 @@ def test_a_reminder_goes_only_to_the_customer_who_did_not_answer(two_invited, cl
     assert reminders.send_due(first + timedelta(days=20)).sent == 0
     assert [mail.to for mail in mailoutbox] == [["bob@example.com"]] * 2
     assert Invitation.objects.get(email="bob@example.com").reminders_sent == 2
+    # And Bob's run shows his invitation and both reminders, as sent
+    bob_run = Invitation.objects.get(email="bob@example.com").run
+    subjects = list(bob_run.sent_messages.values_list("subject", flat=True))
+    assert subjects == ["How was order 302?"] + ["Reminder: How was order 302?"] * 2
 
 
 def test_a_customer_who_unsubscribed_is_not_reminded(two_invited, account, mailoutbox):

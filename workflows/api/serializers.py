@@ -325,6 +325,8 @@ class SentMessageSerializer(serializers.ModelSerializer):
         model = SentMessage
         fields = ["step", "to", "subject", "text", "html", "sent_at"]
         read_only_fields = fields
+
+
 class RunSurveySerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)

@@ -1,14 +1,14 @@
 """The results page's charts as inline SVG, drawn on the server by pygal: no script, no
 third-party asset (pygal's tooltip script is turned off, the config script it always writes
-is taken out of the tree, its styles are inlined). Labels are numbers and dates only."""
+is taken out as on the dashboard, its styles are inlined). Labels are numbers and dates only."""
 
 from __future__ import annotations
 
 import pygal
-from pygal.etree import etree
 from pygal.style import Style
 
 from surveys.results import Results
+from workflows.dashboard.charts import inline_svg
 
 _STYLE = Style(
     background="transparent",
@@ -35,7 +35,7 @@ def distribution_svg(found: Results) -> str:
     chart = pygal.Bar(title="Responses per score", x_title="Score", y_title="Responses", **_COMMON)
     chart.x_labels = [str(score) for score, _n in found.distribution]
     chart.add("Responses", [n for _score, n in found.distribution])
-    return _svg(chart)
+    return inline_svg(chart)
 
 
 def trend_svg(found: Results) -> str:
@@ -51,13 +51,4 @@ def trend_svg(found: Results) -> str:
     )
     chart.x_labels = [week.start.isoformat() for week in found.weeks]
     chart.add("NPS" if nps else "Average", [week.value for week in found.weeks])
-    return _svg(chart)
-
-
-def _svg(chart) -> str:
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if str(child.tag).rsplit("}", 1)[-1] == "script":
-                parent.remove(child)
-    return etree.tostring(tree, encoding="unicode")
+    return inline_svg(chart)

@@ -77,7 +77,7 @@ def svg(title: str, dates: list[date], lines: list[dict]) -> str:
         chart.y_labels = _y_labels(shown)
     for line in shown:
         chart.add(line["label"], line["values"])
-    return without_scripts(chart.render(is_unicode=True))
+    return inline_svg(chart)
 
 
 # pygal always writes its settings into a <script> for its optional tooltips (`js=[]` only
@@ -86,5 +86,6 @@ def svg(title: str, dates: list[date], lines: list[dict]) -> str:
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>|<script\b[^>]*/>|<!--.*?-->", re.S)
 
 
-def without_scripts(markup: str) -> str:
-    return SCRIPT.sub("", markup)
+def inline_svg(chart: pygal.graph.graph.Graph) -> str:
+    """A pygal chart's SVG markup to put in a page: no script, no comments."""
+    return SCRIPT.sub("", chart.render(is_unicode=True))

@@ -4,12 +4,6 @@ them, and the counts the delivery page and the dashboard read (docs/architecture
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db.models import Count
-from django.db.models.functions import TruncDate
-from django.utils import timezone
-
 from integrations.models import WebhookDelivery
 from workflows.models import FilteredDelivery, Workflow
 from workflows.trigger_filters import held_back
@@ -60,26 +54,3 @@ def for_delivery(delivery_id: int) -> list[FilteredDelivery]:
         .only("reason", "created_at", "workflow__name", "workflow__account_id")
         .order_by("workflow_id")
     )
-
-
-def filtered_counts(account, days: int = 30) -> list[dict]:
-    """Deliveries held back by trigger filters, per day and workflow, over the last ``days``:
-    ``[{"day": date, "workflow_id": int, "workflow": name, "count": int}, ...]`` by day then
-    workflow. One query; what the dashboard charts."""
-    since = timezone.now() - timedelta(days=days)
-    rows = (
-        FilteredDelivery.objects.filter(workflow__account=account, created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "workflow_id", "workflow__name")
-        .annotate(count=Count("id"))
-        .order_by("day", "workflow_id")
-    )
-    return [
-        {
-            "day": row["day"],
-            "workflow_id": row["workflow_id"],
-            "workflow": row["workflow__name"],
-            "count": row["count"],
-        }
-        for row in rows
-    ]

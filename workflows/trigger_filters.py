@@ -2,7 +2,7 @@
 
 A workflow's ``trigger_filter`` is checked after the delivery's one fetch and before any run
 exists (``fanout.process``); a delivery it holds back creates no run for that workflow and is
-counted (``FilteredDelivery``, ``filtered_counts``). Config, every part optional (``{}`` lets
+counted (``FilteredDelivery``, charted on the dashboard). Config, every part optional (``{}`` lets
 everything through):
 
 - ``match`` / ``rules``: a condition in the condition steps' language (``conditions.py``);

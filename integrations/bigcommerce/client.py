@@ -281,22 +281,11 @@ class BigCommerceClient:
         return self._object(self._call("GET", path, what), what)
 
     def get_order_products(self, order_id: int | str) -> list[dict]:
-        """``GET /v2/orders/{id}/products``: the order's line items, every page of
-        ``limit=250`` (an empty reply or a short page is the last)."""
+        """``GET /v2/orders/{id}/products``: the order's line items, all pages."""
         order_id = _positive_int(order_id, "order_id")
-        what = f"the products of order {order_id}"
-        products: list[dict] = []
-        for page in range(1, MAX_PRODUCT_PAGES + 1):
-            params = {"limit": PRODUCTS_PER_PAGE, "page": page}
-            body = self._call("GET", f"/v2/orders/{order_id}/products", what, params=params)
-            if body is None:  # 204: no (more) products
-                break
-            if not isinstance(body, list):
-                raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
-            products.extend(self._object(item, what) for item in body)
-            if len(body) < PRODUCTS_PER_PAGE:
-                break
-        return products
+        return self._v2_pages(
+            f"/v2/orders/{order_id}/products", f"the products of order {order_id}"
+        )
 
     def get_order_refund(self, order_id: int | str, refund_id: int | str) -> dict:
         """``GET /v3/orders/{id}/payment_actions/refunds``: the order's refund ``refund_id``
@@ -348,19 +337,25 @@ class BigCommerceClient:
     def list_order_shipments(self, order_id: int | str) -> list[dict]:
         """``GET /v2/orders/{id}/shipments``: every shipment of the order, all pages."""
         order_id = _positive_int(order_id, "order_id")
-        what = f"the shipments of order {order_id}"
-        shipments: list[dict] = []
+        return self._v2_pages(
+            f"/v2/orders/{order_id}/shipments", f"the shipments of order {order_id}"
+        )
+
+    def _v2_pages(self, path: str, what: str) -> list[dict]:
+        """Every page of a v2 list at ``limit=250`` (an empty reply or a short page is the
+        last; at most MAX_PRODUCT_PAGES)."""
+        items: list[dict] = []
         for page in range(1, MAX_PRODUCT_PAGES + 1):
             params = {"limit": PRODUCTS_PER_PAGE, "page": page}
-            body = self._call("GET", f"/v2/orders/{order_id}/shipments", what, params=params)
-            if body is None:  # 204: no (more) shipments
+            body = self._call("GET", path, what, params=params)
+            if body is None:  # 204: no (more) items
                 break
             if not isinstance(body, list):
                 raise BadResponse(f"BigCommerce sent an unexpected reply for {what} (no list).")
-            shipments.extend(self._object(item, what) for item in body)
+            items.extend(self._object(item, what) for item in body)
             if len(body) < PRODUCTS_PER_PAGE:
                 break
-        return shipments
+        return items
 
     # --- our webhooks (the only writes) -----------------------------------------------------
 

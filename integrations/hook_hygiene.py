@@ -71,21 +71,29 @@ def strays(
     records. With keep_unrecorded, one that a wanted subscription asks for (same scope and
     destination) is kept even unrecorded: the next check records it. `also_ours`: UUIDs of
     subscriptions just deleted, whose hooks are ours too."""
-    prefix = receiver_prefix()
     uuids = [*_store_subscriptions(store_hash).values_list("uuid", flat=True), *also_ours]
-    paths = {receiver_path(u) for u in uuids}
     ids, wanted = _kept(store_hash)
-    found = []
-    for hook in hooks:
-        url = hook.get("destination")
-        if not isinstance(url, str) or hook.get("id") in ids:
-            continue
-        if not ((prefix and url.startswith(prefix)) or urlsplit(url).path in paths):
-            continue  # another app's hook
-        if keep_unrecorded and (hook.get("scope"), url) in wanted:
-            continue
-        found.append(hook)
-    return found
+    return [
+        hook
+        for hook in unrecorded_of_ours(hooks, uuids, ids)
+        if not (keep_unrecorded and (hook.get("scope"), hook["destination"]) in wanted)
+    ]
+
+
+def unrecorded_of_ours(
+    hooks: list[dict], uuids: Iterable[uuid.UUID], recorded: set[int]
+) -> list[dict]:
+    """The hooks that are ours (see the module's docstring; `uuids`: the store's
+    subscriptions) and whose id is not in `recorded`. Other apps' hooks are never in it."""
+    prefix = receiver_prefix()
+    paths = {receiver_path(u) for u in uuids}
+    return [
+        hook
+        for hook in hooks
+        if isinstance(url := hook.get("destination"), str)
+        and hook.get("id") not in recorded
+        and ((prefix and url.startswith(prefix)) or urlsplit(url).path in paths)
+    ]
 
 
 def remove_strays(

@@ -310,16 +310,8 @@ def _may_have_strays(subs: list[WebhookSubscription], hooks: list[dict]) -> bool
     """Whether a store's listed hooks hold one of ours that none of its subscriptions in hand
     records: only then is the store asked again and its strays deleted, so a healthy store
     costs no more than its one listing."""
-    prefix = hook_hygiene.receiver_prefix()
-    paths = {hook_hygiene.receiver_path(sub.uuid) for sub in subs}
     recorded = {sub.hook_id for sub in subs if sub.hook_id is not None}
-    for hook in hooks:
-        url = hook.get("destination")
-        if not isinstance(url, str) or hook.get("id") in recorded:
-            continue
-        if (prefix and url.startswith(prefix)) or urlsplit(url).path in paths:
-            return True
-    return False
+    return bool(hook_hygiene.unrecorded_of_ours(hooks, [sub.uuid for sub in subs], recorded))
 
 
 def reregister_after_new_credentials(authentication, previous, **_) -> None:

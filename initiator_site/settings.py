@@ -147,7 +147,7 @@ vars().update(email_settings(env.str("EMAIL_URL", default="consolemail://"), env
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflows@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 
-# --- Cache (the unsubscribe page's rate limit) ----------------------------------------------
+# --- Cache (the public pages' rate limit) ---------------------------------------------------
 # Local memory per process by default; a shared one (redis://…) makes limits hold across them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
@@ -300,7 +300,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The loggers that write request paths: the survey and unsubscribe tokens redacted.
         "django.request": {"filters": ["tokens"]},
-        "django.server": {"filters": ["tokens"]},
+        # (runserver's request lines: Django's own handler for them is replaced by ours.)
+        "django.server": {"filters": ["tokens"], "handlers": ["console"], "propagate": False},
         "initiator.access": {"filters": ["tokens"]},
     },
 }

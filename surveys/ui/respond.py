@@ -3,9 +3,9 @@
 - GET shows the survey (question texts rendered from the invitation's merge snapshot, never
   from anything else); ``?score=N`` is a score link's click: it answers the first question
   (a partial response) and shows the rest.
-- POST (CSRF-protected: the form's token sets the cookie) submits the answers: problems are shown on
-  the page (400) with the input kept; a form our page never makes is refused (400); a body
-  over ``MAX_BODY_BYTES`` is refused (413) unread. Then the thank-you text, or the survey's
+- POST (CSRF-protected: the form's token sets the cookie) submits the answers: problems are
+  shown on the page (400) with the input kept; a form our page never makes is refused (400);
+  a body over ``MAX_BODY_BYTES`` is refused (413) unread. Then the thank-you text, or the survey's
   redirect for the respondent's outcome (an http(s) address, merge values URL-encoded).
 - A token that opens no invitation is a 404 page; an expired or closed one a 410 page that
   reveals nothing of the survey. Too many requests from one address: a 429 page.

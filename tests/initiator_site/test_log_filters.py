@@ -3,6 +3,7 @@ production server's access lines and gunicorn's access log show ``/s/[token]/`` 
 
 from __future__ import annotations
 
+import io
 import logging
 import runpy
 
@@ -70,3 +71,18 @@ def test_gunicorns_access_log_has_no_token(caplog):
 )
 def test_only_what_follows_s_or_u_is_redacted(line, shown):
     assert redact(line) == shown
+
+
+def test_runservers_request_lines_still_print_without_the_token():
+    # Given `make run`'s web server logging a request line the way Django's runserver does
+    server = logging.getLogger("django.server")
+    (handler,) = [h for h in server.handlers if type(h) is logging.StreamHandler]  # ours
+    printed = io.StringIO()
+    before = handler.setStream(printed)
+    try:
+        server.info('"%s" %s %s', "GET /s/abcDEF_-1/ HTTP/1.1", 200, 1234)
+    finally:
+        handler.setStream(before)
+    # Then it is printed once, with the page but not the token
+    assert printed.getvalue().count('"GET /s/[token]/ HTTP/1.1" 200 1234') == 1
+    assert "abcDEF_-1" not in printed.getvalue()

@@ -256,6 +256,19 @@ def forget_queues(cfg: dict) -> None:
             client.delete(f"django_q:{name}:q")
 
 
+def forget_api_budget() -> None:
+    """The bench store's API budget starts afresh: a ledger in Redis outlives a bench run
+    that was stopped during the API budget part, with that part's small quota learned."""
+    from django.conf import settings
+
+    from integrations.bigcommerce.quota import KEY_PREFIX
+
+    if settings.REDIS_URL:
+        import redis
+
+        redis.from_url(settings.REDIS_URL).delete(KEY_PREFIX + fixtures.STORE)
+
+
 def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(f"bench: stopped by signal {signum}")  # so that every `finally` runs
 
@@ -277,6 +290,7 @@ def main(argv: list[str]) -> int:
         import django
 
         django.setup()
+        forget_api_budget()
         try:
             result = measure(topology, cfg, standin, web_port, out)
         finally:

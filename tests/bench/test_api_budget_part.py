@@ -1,11 +1,15 @@
 """The API budget part sets a small quota on the stand-in for its own runs only: the parts
-measured after it (latency's drain capacity, memory, growth) need the large one back."""
+measured after it (latency's drain capacity, memory, growth) need the large one back, and a
+run starts with no budget learned by an earlier one."""
 
 from types import SimpleNamespace
 
 import pytest
+import redis
+from django.conf import settings
 
-from bench import api_budget
+from bench import api_budget, fixtures, topology
+from integrations.bigcommerce.quota import KEY_PREFIX
 from integrations.standin.quota import DEFAULT_QUOTA, DEFAULT_WINDOW_MS, RateLimiter
 
 
@@ -27,3 +31,20 @@ def test_the_stand_ins_large_quota_is_back_after_the_part_even_when_a_run_fails(
         DEFAULT_QUOTA,
         DEFAULT_WINDOW_MS,
     )
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis ledger is tested on the Redis pass")
+def test_a_bench_run_starts_with_the_bench_stores_budget_forgotten():
+    # Given the bench store's ledger left in Redis by a run stopped in the API budget part,
+    # beside another store's
+    client = redis.from_url(settings.REDIS_URL)
+    ours, other = KEY_PREFIX + fixtures.STORE, KEY_PREFIX + "another-store"
+    client.hset(ours, "quota", 40)
+    client.hset(other, "quota", 40)
+    try:
+        # When a topology's bench starts
+        topology.forget_api_budget()
+        # Then only the bench store's ledger is gone
+        assert not client.exists(ours) and client.exists(other)
+    finally:
+        client.delete(ours, other)

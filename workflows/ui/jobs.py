@@ -30,6 +30,6 @@ def job_detail(request, pk):
         "percent": round(100 * job.done / job.total) if job.total else 100,
         "refresh": None if job.finished else REFRESH_SECONDS,
         "deliveries_query": filters,
-        "is_import": job.kind == JobKind.IMPORT_SUPPRESSIONS,
     }
-    return render(request, "workflows/job.html", context)
+    # Each kind's page extends workflows/job.html with its own words.
+    return render(request, f"workflows/jobs/{JobKind(job.kind).value}.html", context)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import F, ProtectedError, Q
@@ -48,24 +47,10 @@ class AuthenticationInUse(Exception):
 class StoreInfo:
     name: str
     store: dict = dataclass_field(default_factory=dict, compare=False)  # the /v2/store reply
-    timezone: str = ""  # an IANA name ("America/Chicago"), "" when BigCommerce gave none we know
 
 
 STORE_INFO_MAX_AGE = timedelta(days=1)
-TIMEZONE_FIELDS = ["timezone", "timezone_checked_at"]
-
-
-def store_timezone(store: dict) -> str:
-    """The IANA name in `/v2/store`'s ``timezone.name``, if it is one this machine knows."""
-    zone = store.get("timezone")
-    name = zone.get("name") if isinstance(zone, dict) else None
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return name
+STORE_SETTINGS_FIELDS = ["store_settings", "store_settings_fetched_at"]
 
 
 def client_for(auth: BigCommerceAuthentication, **kwargs) -> BigCommerceClient:
@@ -112,40 +97,36 @@ def verify_credentials(store_hash: str, access_token: str) -> StoreInfo:
         ) from None
     except errors.BigCommerceError as exc:
         raise VerificationFailed(f"BigCommerce answered unexpectedly: {exc.message}") from None
-    return StoreInfo(name=str(store.get("name") or ""), store=store, timezone=store_timezone(store))
+    return StoreInfo(name=str(store.get("name") or ""), store=store)
 
 
 def mark_verified(auth: BigCommerceAuthentication, info: StoreInfo) -> None:
     auth.status = VerificationStatus.VERIFIED
     auth.status_detail = ""
     auth.store_name = info.name[:255]
-    auth.last_verified_at = auth.timezone_checked_at = timezone.now()
+    auth.last_verified_at = timezone.now()
     if info.store:
         store_settings.remember(auth, info.store)
-    if info.timezone:
-        auth.timezone = info.timezone
 
 
-def refresh_timezones(auth_ids, limit: int = 200) -> int:
-    """Read the store's time zone again where it is over a day old, for these authentications
-    (one call each, the oldest first). A refusal is left to the hook check and the pipeline:
-    the last known zone stays. Returns how many were read."""
+def refresh_store_settings(auth_ids, limit: int = 200) -> int:
+    """Read the store's settings (its time zone among them) again where they are over a day
+    old, for these authentications (one call each, the oldest first). A refusal is left to the
+    hook check and the pipeline: the last known settings stay. Returns how many were read."""
     stale = timezone.now() - STORE_INFO_MAX_AGE
     auths = BigCommerceAuthentication.objects.filter(
-        Q(timezone_checked_at__isnull=True) | Q(timezone_checked_at__lt=stale),
+        Q(store_settings_fetched_at__isnull=True) | Q(store_settings_fetched_at__lt=stale),
         pk__in=list(auth_ids),
         status=VerificationStatus.VERIFIED,
-    ).order_by(F("timezone_checked_at").asc(nulls_first=True))[:limit]
+    ).order_by(F("store_settings_fetched_at").asc(nulls_first=True))[:limit]
     read = 0
     for auth in auths:
         try:
             with client_for(auth, max_retries=1) as client:
-                zone = store_timezone(client.get_store())
+                store_settings.remember(auth, client.get_store())
         except errors.BigCommerceError:
             continue
-        auth.timezone = zone or auth.timezone
-        auth.timezone_checked_at = timezone.now()
-        auth.save(update_fields=TIMEZONE_FIELDS)
+        auth.save(update_fields=STORE_SETTINGS_FIELDS)
         read += 1
     return read
 
@@ -214,9 +195,7 @@ def reverify(auth: BigCommerceAuthentication) -> BigCommerceAuthentication:
             "status_detail",
             "store_name",
             "last_verified_at",
-            "store_settings",
-            "store_settings_fetched_at",
-            *TIMEZONE_FIELDS,
+            *STORE_SETTINGS_FIELDS,
         ]
     )
     return auth

@@ -12,6 +12,7 @@ from django.db import models
 from integrations import crypto
 from integrations.events import EventKey
 from integrations.fields import EncryptedTextField
+from integrations.store_zone import zone_name
 
 store_hash_validator = RegexValidator(
     r"^[a-z0-9]{1,64}$",
@@ -62,18 +63,10 @@ class BigCommerceAuthentication(models.Model):
         default=dict,
         blank=True,
         help_text="The store's name, address, time zone, language and currency from /v2/store, "
-        "kept for a day (the Store merge codes).",
+        "kept for a day (the Store merge codes, send windows and delays).",
     )
     store_settings_fetched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the store's settings were last read."
-    )
-    timezone = models.CharField(
-        max_length=64,
-        blank=True,
-        help_text="The store's time zone (IANA name, from /v2/store); sending windows use it.",
-    )
-    timezone_checked_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the time zone was last read from BigCommerce."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,6 +87,11 @@ class BigCommerceAuthentication(models.Model):
     @property
     def access_token_hint(self) -> str:
         return crypto.hint(self.access_token)
+
+    @property
+    def timezone(self) -> str:
+        """The store's time zone (IANA name) from its kept settings; "" while unknown."""
+        return zone_name(self.store_settings)
 
 
 class SubscriptionStatus(models.TextChoices):

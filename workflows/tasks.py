@@ -69,9 +69,9 @@ CHECK_SECONDS = 60  # a hook-check pass's time; the stores it did not reach go o
 
 def check_subscriptions(started: int | None = None) -> dict[str, int]:
     """Periodic: repair BigCommerce hooks and record when each was last seen healthy; read
-    stores' time zones again once a day (sending windows). A pass that runs out of time puts
-    the rest on the queue, carrying its start (a Unix time) so the next takes only the stores
-    not checked since."""
+    the settings of stores with a send window again once a day (their time zones). A pass
+    that runs out of time puts the rest on the queue, carrying its start (a Unix time) so the
+    next takes only the stores not checked since."""
     # A first pass checks every store; a continuation only those not checked since the first
     # began (a store registered a moment ago is as due as any other on a first pass).
     first_started = time.time()
@@ -80,8 +80,9 @@ def check_subscriptions(started: int | None = None) -> dict[str, int]:
     if found.more:
         broker.enqueue_hook_check(started or int(first_started))
         return {**found.counts, "stores": found.stores}
-    timezones = authentications.refresh_timezones(services.windowed_authentication_ids())
-    return {**found.counts, "stores": found.stores, "timezones": timezones}
+    # The store settings hold the time zone the send windows use.
+    read = authentications.refresh_store_settings(services.windowed_authentication_ids())
+    return {**found.counts, "stores": found.stores, "timezones": read}
 
 
 def check_alerts() -> dict[str, int]:

@@ -9,7 +9,7 @@ import pytest
 import responses
 from django.core.exceptions import ValidationError
 
-from integrations import authentications
+from integrations import authentications, store_zone
 from tests.conftest import ACCESS_TOKEN, BC_BASE, CLIENT_ID, STORE_HASH, load_bigcommerce_example
 from tests.factories import CUSTOMER
 from workflows import engine, services, tasks
@@ -112,7 +112,7 @@ def test_a_half_set_delay_until_is_refused(config, field):
 
 @pytest.fixture
 def windowed(survey, auth):
-    auth.timezone = "America/New_York"
+    auth.store_settings = {"timezone": {"name": "America/New_York"}}
     auth.save()
     return survey(send_window_weekdays="01234", send_window_start_hour=9, send_window_end_hour=17)
 
@@ -158,7 +158,7 @@ def test_the_rules_are_applied_again_when_the_window_opens(
 
 def test_a_delay_then_the_window(survey, auth, fire, store, mailoutbox, time_machine):
     # Given: wait 2 hours, then email, within Mon–Fri 09–17 New York time
-    auth.timezone = "America/New_York"
+    auth.store_settings = {"timezone": {"name": "America/New_York"}}
     auth.save()
     workflow = survey(send_window_weekdays="01234")
     Step.objects.filter(workflow=workflow).update(position=1)
@@ -221,16 +221,16 @@ def test_the_time_zone_is_read_at_verification_and_again_a_day_later(
     # Within a day nothing is read again; a day later the store moved
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, url, body=store_info("Europe/London"))
-        assert authentications.refresh_timezones([auth.pk]) == 0
+        assert authentications.refresh_store_settings([auth.pk]) == 0
         time_machine.move_to("2026-03-02 12:01Z", tick=False)
-        assert authentications.refresh_timezones([auth.pk]) == 1
+        assert authentications.refresh_store_settings([auth.pk]) == 1
     auth.refresh_from_db()
     assert auth.timezone == "Europe/London"
 
 
 def test_an_unknown_zone_name_is_ignored():
-    assert authentications.store_timezone({"timezone": {"name": "Mars/Olympus"}}) == ""
-    assert authentications.store_timezone({"timezone": "UTC"}) == ""
+    assert store_zone.zone_name({"timezone": {"name": "Mars/Olympus"}}) == ""
+    assert store_zone.zone_name({"timezone": "UTC"}) == ""
 
 
 # --- Settings --------------------------------------------------------------------------------

@@ -40,13 +40,5 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCHJSON {"requests":%d,"duration_us":%d,"errors":{"connect":%d,"read":%d,' ..
-    '"write":%d,"status":%d,"timeout":%d},"latency_us":{"p50":%d,"p90":%d,"p99":%d,' ..
-    '"max":%d,"mean":%.1f}}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean))
-end
+-- The BENCHJSON report (bench/wrk_report.lua), from beside this script.
+dofile((debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./") .. "wrk_report.lua")

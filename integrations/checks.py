@@ -1,11 +1,12 @@
-"""System checks: fail `manage.py check` (and start-up) on unusable encryption keys, and on
-BigCommerce limits that would let one delivery task outlive its queue timeout."""
+"""System checks: fail `manage.py check` (and start-up) on unusable encryption keys, on
+BigCommerce limits that would let one delivery task outlive its queue timeout, and on an API
+share that is not a percentage."""
 
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from integrations import crypto
-from integrations.bigcommerce import budget
+from integrations.bigcommerce import budget, quota
 
 
 @register()
@@ -60,5 +61,23 @@ def queue_timeouts_check(app_configs=None, **kwargs):
             "still running could be handed out again and run twice at once.",
             hint="Raise Q_RETRY and DELIVERY_LEASE_SECONDS above Q_TIMEOUT, or lower Q_TIMEOUT.",
             id="integrations.E003",
+        )
+    ]
+
+
+@register()
+def api_share_check(app_configs=None, **kwargs):
+    """BIGCOMMERCE_API_SHARE is the percentage of each store's quota this app may use: a value
+    outside (0, 100] would be read as the default at run time, which is not what was asked."""
+    from django.conf import settings
+
+    raw = getattr(settings, "BIGCOMMERCE_API_SHARE", quota.DEFAULT_SHARE_PERCENT)
+    if quota.valid_share_percent(raw):
+        return []
+    return [
+        Error(
+            f"BIGCOMMERCE_API_SHARE is {raw!r}: it must be a percentage above 0, at most 100.",
+            hint="Set it to the part of each store's API quota this app may use, e.g. 50.",
+            id="integrations.E004",
         )
     ]

@@ -48,8 +48,18 @@ KEY_PREFIX = "bigcommerce:api-budget:"
 KEY_TTL_SECONDS = 7 * 86400  # a store not called for a week starts afresh
 
 
+def valid_share_percent(raw) -> bool:
+    """Whether `raw` is a percentage in (0, 100] (the system check refuses anything else)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(value) and 0 < value <= 100
+
+
 def share() -> float:
-    """``BIGCOMMERCE_API_SHARE`` as a fraction in (0, 1] (a bad value reads as the default)."""
+    """``BIGCOMMERCE_API_SHARE`` as a fraction in (0, 1]. Start-up refuses a bad value
+    (``integrations.E004``); one set later by hand reads as the default, or 100% above it."""
     raw = getattr(settings, "BIGCOMMERCE_API_SHARE", DEFAULT_SHARE_PERCENT)
     try:
         value = float(raw)

@@ -16,7 +16,11 @@ from integrations.bigcommerce import budget
 from integrations.bigcommerce import client as client_module
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.bigcommerce.errors import BadResponse, RateLimited, Unavailable
-from integrations.checks import delivery_task_budget_check, queue_timeouts_check
+from integrations.checks import (
+    api_share_check,
+    delivery_task_budget_check,
+    queue_timeouts_check,
+)
 from integrations.events import EVENTS, EventKey
 from integrations.payloads import DeliveryPayload
 
@@ -337,3 +341,21 @@ def test_a_trickling_reply_is_cut_at_the_budget_over_real_http(trickling_server)
         bc.get_order(1)
     # Then the client gave up when its budget ran out, not when the reply would have ended
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("raw", [0, -5, 250, "nan", "inf", "half"])
+def test_an_api_share_that_is_not_a_percentage_stops_start_up(settings, raw):
+    # Given BIGCOMMERCE_API_SHARE outside (0, 100]
+    settings.BIGCOMMERCE_API_SHARE = raw
+    # When the system checks run, then one error names the setting and its value
+    (error,) = api_share_check()
+    assert error.id == "integrations.E004"
+    assert f"BIGCOMMERCE_API_SHARE is {raw!r}" in error.msg
+    with pytest.raises(SystemCheckError, match="integrations.E004"):
+        call_command("check")
+
+
+@pytest.mark.parametrize("raw", [50, 100, 0.5, "75"])
+def test_a_percentage_passes_the_check(settings, raw):
+    settings.BIGCOMMERCE_API_SHARE = raw
+    assert api_share_check() == []

@@ -15,6 +15,7 @@ reached, gets none (and no more); outside the send window it waits for the windo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,8 +27,10 @@ from surveys.models import Invitation, SurveyResponse
 from workflows import sent_messages
 from workflows.models import StepResult, StepStatus
 from workflows.sending import gate
+from workflows.steps import send_email
 from workflows.steps.base import EmailCopy
-from workflows.steps.send_email import build_message, compose, message_id_of
+
+logger = logging.getLogger(__name__)
 
 BATCH = 200
 SUBJECT_PREFIX = "Reminder: "
@@ -92,21 +95,18 @@ def remind(invitation: Invitation, now: datetime, result: Pass) -> None:
         return
     config = {**invitation.email_config}
     config["subject"] = SUBJECT_PREFIX + config.get("subject", "")
-    content = compose(
+    content = send_email.compose(
         config,
         {**run.merge_data, **links},
         store_name=run.workflow.authentication.store_name,
         unsubscribe_url=verdict.unsubscribe_url,
     )
-    message = build_message(content, [invitation.email], verdict.unsubscribe_url)
-    try:
-        sent = message.send(fail_silently=False)
-    except Exception:  # any backend may fail its own way; the next reminder may still go
-        sent = 0
-    if not sent:
+    message_id, problem = send_email.send(content, [invitation.email], verdict.unsubscribe_url)
+    if problem:  # the next reminder may still go
+        logger.warning("Survey reminder of invitation %s not sent: %s", invitation.pk, problem)
         result.failed += 1
         return
-    gate.record_sent(run, None, verdict.recipients, message_id_of(message), now)
+    gate.record_sent(run, None, verdict.recipients, message_id, now)
     copy = EmailCopy((invitation.email,), content.subject, content.text, content.html)
     sent_messages.record(run, invitation.step_position, copy, now)
     result.sent += 1

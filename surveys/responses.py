@@ -53,9 +53,11 @@ PAGE_COLUMNS = (
 )  # fmt: skip
 # Compiled once, not on every request: compiling it cost more than the rest of the page.
 _BY_TOKEN_HASH = fast_select.Lookup(
-    lambda token_hash: Invitation.objects.select_related("survey", "response")
-    .only(*PAGE_COLUMNS)
-    .filter(token_hash=token_hash)
+    lambda token_hash: (
+        Invitation.objects.select_related("survey", "response")
+        .only(*PAGE_COLUMNS)
+        .filter(token_hash=token_hash)
+    )
 )
 
 

@@ -94,3 +94,24 @@ def test_reading_a_pass_costs_two_queries_however_many_are_due(
         [invitation.survey.questions.all() for invitation in due]
         [invitation.run.workflow.account.pk for invitation in due]
     assert len(due) == 2
+
+
+def test_a_reminder_the_backend_refuses_is_counted_logged_and_the_next_still_goes(
+    two_invited, client, settings, caplog, mailoutbox
+):
+    # Given Ann answered, and an email backend that refuses every message
+    ann_invitation, _bob_invitation = two_invited
+    client.post(survey_path(ann_invitation), {"q-nps": "8"})
+    settings.EMAIL_BACKEND = "tests.workflows.steps.test_send_email.FailingBackend"
+    first = timezone.now() + timedelta(days=2, minutes=1)
+    # When Bob's first reminder is due
+    result = reminders.send_due(first)
+    # Then it is counted as failed, the backend's reason logged, and nothing recorded as sent
+    assert (result.sent, result.failed) == (0, 1)
+    assert "not sent: SMTPRecipientsRefused" in caplog.text
+    bob_run = Invitation.objects.get(email="bob@example.com").run
+    assert bob_run.sent_messages.count() == 1  # the invitation only
+    # And once the backend works again, the second reminder goes when it is due
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert reminders.send_due(first + timedelta(days=3, minutes=1)).sent == 1
+    assert [mail.to for mail in mailoutbox] == [["bob@example.com"]]

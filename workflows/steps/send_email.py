@@ -125,17 +125,13 @@ class SendEmailStep(StepKind):
         content = compose(
             config, ctx.merge_data, store_name=ctx.store_name, unsubscribe_url=ctx.unsubscribe_url
         )
-        message = build_message(content, recipients, ctx.unsubscribe_url)
-        try:
-            sent = message.send(fail_silently=False)
-        except Exception as exc:  # any backend (SMTP, console, ...) may fail its own way
-            return _failed(f"Not sent: {_describe_error(exc)}")
-        if not sent:
-            return _failed("Not sent: the email backend accepted no message.")
+        message_id, problem = send(content, recipients, ctx.unsubscribe_url)
+        if problem:
+            return _failed(f"Not sent: {problem}")
         return StepOutcome(
             StepStatus.SUCCEEDED,
             sent_note,
-            message_id=message_id_of(message),
+            message_id=message_id,
             email=EmailCopy(tuple(recipients), content.subject, content.text, content.html),
         )
 
@@ -219,6 +215,21 @@ def build_message(
     )
     message.attach_alternative(content.html, "text/html")
     return message
+
+
+def send(
+    content: Composed, recipients: list[str], unsubscribe_url: str | None = None
+) -> tuple[str, str]:
+    """Hand the email of ``content`` to the email backend: ``(message id, "")`` once it took
+    it, else ``("", why not)`` in words (the backend's error, any secret masked)."""
+    message = build_message(content, recipients, unsubscribe_url)
+    try:
+        sent = message.send(fail_silently=False)
+    except Exception as exc:  # any backend (SMTP, console, ...) may fail its own way
+        return "", _describe_error(exc)
+    if not sent:
+        return "", "the email backend accepted no message."
+    return message_id_of(message), ""
 
 
 def with_unsubscribe_link(body: str, url: str | None) -> str:

@@ -80,6 +80,22 @@ def svg(title: str, dates: list[date], lines: list[dict]) -> str:
     return inline_svg(chart)
 
 
+def panels(series: list[dict], dates: list[date]) -> list[dict]:
+    """The dashboard's panels, one per daily series (``stats.daily``): its chart and the
+    total of each line that is not zero every day."""
+    return [
+        {
+            "key": s["key"],
+            "title": s["title"],
+            "svg": svg(s["title"], dates, s["lines"]),
+            "totals": [
+                (line["label"], sum(line["values"])) for line in s["lines"] if any(line["values"])
+            ],
+        }
+        for s in series
+    ]
+
+
 # pygal always writes its settings into a <script> for its optional tooltips (`js=[]` only
 # drops the script it would load from its site) and credits itself in comments. Its text is
 # XML-escaped, so a '</script>' can't occur inside it.

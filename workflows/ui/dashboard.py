@@ -42,24 +42,10 @@ def dashboard(request):
         return render(request, "workflows/dashboard.html", {"account": None})
     now = timezone.now()
     win = stats.window(stats.DEFAULT_DAYS, now)
-    dates = win.dates()
-    series = stats.daily(account.pk, win)
     context = {
         "account": account,
         "window": win,
-        "charts": [
-            {
-                "key": s["key"],
-                "title": s["title"],
-                "svg": charts.svg(s["title"], dates, s["lines"]),
-                "totals": [
-                    (line["label"], sum(line["values"]))
-                    for line in s["lines"]
-                    if any(line["values"])
-                ],
-            }
-            for s in series
-        ],
+        "charts": charts.panels(stats.daily(account.pk, win), win.dates()),
         "workflows": stats.per_workflow(account.pk, win),
         "problems": problems.current(account.pk, now),
         "can_manage": can_manage(request.user),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from integrations import hook_admin
 from integrations.bigcommerce import errors
@@ -27,8 +27,7 @@ from integrations.models import (
     WebhookSubscription,
 )
 from workflows.alerts.models import AlertKind
-from workflows.dashboard.stats import failing_workflows
-from workflows.models import Workflow
+from workflows.models import RunStatus, Workflow, WorkflowRun
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +112,34 @@ def dead_deliveries(account_ids=None) -> list[Problem]:
         )
         for account_id, n in counted
     ]
+
+
+def failing_workflows(
+    since: datetime, threshold: float, min_runs: int, account_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, int, int]]:
+    """``{workflow id: (account id, failed, finished)}`` of workflows whose failure rate since
+    `since` is over `threshold` with at least `min_runs` runs that succeeded or failed; one
+    query for every account (the alert pass) or the given ones."""
+    rows = WorkflowRun.objects.filter(
+        is_test=False,
+        created_at__gte=since,
+        status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED),
+    )
+    if account_ids is not None:
+        rows = rows.filter(workflow__account_id__in=list(account_ids))
+    found = {}
+    for workflow_id, account_id, failed, finished in (
+        rows.order_by()
+        .values("workflow_id", "workflow__account_id")
+        .annotate(
+            failed=Count("pk", filter=Q(status=RunStatus.FAILED)),
+            finished=Count("pk"),
+        )
+        .values_list("workflow_id", "workflow__account_id", "failed", "finished")
+    ):
+        if finished >= min_runs and failed / finished > threshold:
+            found[workflow_id] = (account_id, failed, finished)
+    return found
 
 
 def failing_runs(now: datetime, account_ids=None) -> list[Problem]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -270,31 +270,3 @@ def per_workflow(account_id: int, win: Window) -> list[dict]:
             }
         )
     return table
-
-
-def failing_workflows(
-    since: datetime, threshold: float, min_runs: int, account_ids: Iterable[int] | None = None
-) -> dict[int, tuple[int, int, int]]:
-    """``{workflow id: (account id, failed, finished)}`` of workflows whose failure rate since
-    `since` is over `threshold` with at least `min_runs` runs that succeeded or failed; one
-    query for every account (the alert pass) or the given ones."""
-    rows = WorkflowRun.objects.filter(
-        is_test=False,
-        created_at__gte=since,
-        status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED),
-    )
-    if account_ids is not None:
-        rows = rows.filter(workflow__account_id__in=list(account_ids))
-    found = {}
-    for workflow_id, account_id, failed, finished in (
-        rows.order_by()
-        .values("workflow_id", "workflow__account_id")
-        .annotate(
-            failed=Count("pk", filter=Q(status=RunStatus.FAILED)),
-            finished=Count("pk"),
-        )
-        .values_list("workflow_id", "workflow__account_id", "failed", "finished")
-    ):
-        if finished >= min_runs and failed / finished > threshold:
-            found[workflow_id] = (account_id, failed, finished)
-    return found
